@@ -1,0 +1,185 @@
+// Package commands runs the ledger's write side: load an aggregate from its stream,
+// let the domain decide, append the decision with the version it was made on.
+//
+// A concurrency conflict means someone else appended between our read and our append;
+// the decision may no longer hold, so it is made again on the fresh state, a bounded
+// number of times. Domain rule errors are returned as they are, for api/ to map.
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+
+	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/eventstore"
+)
+
+// Aggregate is a domain aggregate as the command helper sees it: a state that folds
+// events. Apply must not fail: events are facts.
+type Aggregate interface {
+	Apply(domain.Event)
+}
+
+// Codec turns stored events into domain events and back.
+type Codec interface {
+	// Decode reads a stored event, upcasting older schema versions.
+	Decode(typ string, schema int, data []byte) (domain.Event, error)
+	// Schema is the current schema version of an event type.
+	Schema(typ string) int
+}
+
+// Stream is the part of the event store that commands need.
+type Stream interface {
+	Append(ctx context.Context, stream string, expected eventstore.Expected, events ...eventstore.NewEvent) (eventstore.AppendResult, error)
+	AppendMulti(ctx context.Context, appends ...eventstore.StreamAppend) ([]eventstore.AppendResult, error)
+	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Recorded, error)
+}
+
+// ErrTooManyConflicts means the stream kept changing under the command.
+var ErrTooManyConflicts = errors.New("too many concurrent changes")
+
+// Config configures an Executor.
+type Config struct {
+	// Store holds the streams. Required.
+	Store Stream
+	// Codec encodes and decodes domain events. Required.
+	Codec Codec
+	// MaxAttempts bounds how often a decision is retried after a conflict. Default: 10.
+	MaxAttempts int
+}
+
+// Executor runs commands against the event store.
+type Executor struct {
+	store       Stream
+	codec       Codec
+	maxAttempts int
+}
+
+// New returns an Executor.
+func New(cfg Config) (*Executor, error) {
+	var errs []error
+	if cfg.Store == nil {
+		errs = append(errs, errors.New("no store"))
+	}
+	if cfg.Codec == nil {
+		errs = append(errs, errors.New("no codec"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("commands: %w", err)
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 10
+	}
+	return &Executor{store: cfg.Store, codec: cfg.Codec, maxAttempts: cfg.MaxAttempts}, nil
+}
+
+// Result is where a command's events landed.
+type Result struct {
+	// Version is the stream's version after the command.
+	Version uint64
+	// Position is the global position of the last appended event; zero if the decision
+	// appended nothing.
+	Position eventstore.Position
+	// Appended is how many events the decision produced.
+	Appended int
+}
+
+// Load folds a stream into a fresh aggregate and returns it with the stream's version.
+func Load[A Aggregate](ctx context.Context, x *Executor, stream string, fresh func() A) (A, uint64, error) {
+	agg := fresh()
+	var version uint64
+	for {
+		page, err := x.store.ReadStream(ctx, stream, version+1, 1000)
+		if err != nil {
+			return agg, 0, fmt.Errorf("load %s: %w", stream, err)
+		}
+		for _, rec := range page {
+			ev, err := x.codec.Decode(rec.Type, rec.Schema, rec.Data)
+			if err != nil {
+				return agg, 0, fmt.Errorf("load %s: event %d: %w", stream, rec.Version, err)
+			}
+			agg.Apply(ev)
+			version = rec.Version
+		}
+		if len(page) < 1000 {
+			return agg, version, nil
+		}
+	}
+}
+
+// Execute loads the aggregate of stream, calls decide on it and appends the events it
+// returns, expecting the version it loaded. On a conflict it starts again, up to the
+// configured number of attempts. decide must be free of side effects: it may run more
+// than once.
+func Execute[A Aggregate](ctx context.Context, x *Executor, stream string, fresh func() A, decide func(A) ([]domain.Event, error)) (Result, error) {
+	for attempt := 1; ; attempt++ {
+		agg, version, err := Load(ctx, x, stream, fresh)
+		if err != nil {
+			return Result{}, err
+		}
+		evs, err := decide(agg)
+		if err != nil {
+			return Result{}, err
+		}
+		if len(evs) == 0 {
+			return Result{Version: version}, nil
+		}
+		newEvents, err := x.encode(ctx, evs)
+		if err != nil {
+			return Result{}, fmt.Errorf("execute on %s: %w", stream, err)
+		}
+		res, err := x.store.Append(ctx, stream, eventstore.Exact(version), newEvents...)
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < x.maxAttempts {
+			continue
+		}
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return Result{}, fmt.Errorf("execute on %s after %d attempts: %w: %w", stream, attempt, ErrTooManyConflicts, err)
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("execute on %s: %w", stream, err)
+		}
+		return Result{Version: res.Version, Position: res.Position, Appended: len(evs)}, nil
+	}
+}
+
+// encode wraps domain events for the store with fresh ids and the context's metadata.
+func (x *Executor) encode(ctx context.Context, evs []domain.Event) ([]eventstore.NewEvent, error) {
+	meta := MetadataFrom(ctx)
+	out := make([]eventstore.NewEvent, len(evs))
+	for i, ev := range evs {
+		data, err := json.Marshal(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
+		}
+		id, err := uuid.NewV7()
+		if err != nil {
+			return nil, fmt.Errorf("event id: %w", err)
+		}
+		out[i] = eventstore.NewEvent{
+			ID:       id,
+			Type:     ev.EventType(),
+			Schema:   x.codec.Schema(ev.EventType()),
+			Data:     data,
+			Metadata: meta,
+		}
+	}
+	return out, nil
+}
+
+type metadataKey struct{}
+
+// WithMetadata returns a context whose commands record meta (who, which request) on
+// every event they append. api/ sets it once per request.
+func WithMetadata(ctx context.Context, meta eventstore.Metadata) context.Context {
+	return context.WithValue(ctx, metadataKey{}, meta)
+}
+
+// MetadataFrom returns the metadata set by WithMetadata, or none.
+func MetadataFrom(ctx context.Context) eventstore.Metadata {
+	meta, _ := ctx.Value(metadataKey{}).(eventstore.Metadata)
+	return meta
+}

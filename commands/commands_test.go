@@ -1,0 +1,157 @@
+package commands_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stockledger/stockledger/commands"
+	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/eventstore"
+	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// counter is a toy aggregate: it may never exceed its limit.
+type counter struct{ n int }
+
+type incremented struct {
+	By int `json:"by"`
+}
+
+func (incremented) EventType() string { return "Incremented" }
+
+func (c *counter) Apply(e domain.Event) {
+	if inc, ok := e.(incremented); ok {
+		c.n += inc.By
+	}
+}
+
+var errOverLimit = errors.New("over the limit")
+
+func (c *counter) Increment(by, limit int) ([]domain.Event, error) {
+	if c.n+by > limit {
+		return nil, errOverLimit
+	}
+	return []domain.Event{incremented{By: by}}, nil
+}
+
+type codec struct{}
+
+func (codec) Decode(typ string, _ int, data []byte) (domain.Event, error) {
+	switch typ {
+	case "Incremented":
+		var e incremented
+		err := json.Unmarshal(data, &e)
+		return e, err
+	}
+	return nil, fmt.Errorf("unknown event type %q", typ)
+}
+
+func (codec) Schema(string) int { return 1 }
+
+func newExecutor(t *testing.T, maxAttempts int) (*commands.Executor, eventstore.Store) {
+	t.Helper()
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	if err := postgres.Migrate(ctx, pool, nil); err != nil {
+		t.Fatal(err)
+	}
+	store, err := postgres.New(pool, postgres.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	x, err := commands.New(commands.Config{Store: store, Codec: codec{}, MaxAttempts: maxAttempts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x, store
+}
+
+func fresh() *counter { return &counter{} }
+
+// Concurrent commands on one stream retry their conflicts: none is lost, and the rule is
+// decided on the state each append was made against, so the limit holds.
+func TestConcurrentCommandsRetryAndKeepTheRule(t *testing.T) {
+	x, store := newExecutor(t, 100)
+	ctx := commands.WithMetadata(context.Background(), eventstore.Metadata{User: "alice", UserID: 3, RequestID: "r1"})
+	const writers, limit = 30, 20
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var ok, refused int
+	for range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := commands.Execute(ctx, x, "counter-1", fresh, func(c *counter) ([]domain.Event, error) {
+				return c.Increment(1, limit)
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				ok++
+			case errors.Is(err, errOverLimit):
+				refused++
+			default:
+				t.Errorf("execute: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if ok != limit || refused != writers-limit {
+		t.Fatalf("%d succeeded, %d refused; want %d and %d", ok, refused, limit, writers-limit)
+	}
+	c, version, err := commands.Load(ctx, x, "counter-1", fresh)
+	if err != nil || c.n != limit || version != limit {
+		t.Fatalf("loaded n=%d version=%d err=%v; want %d", c.n, version, err, limit)
+	}
+	evs, err := store.ReadStream(ctx, "counter-1", 1, 1)
+	if err != nil || len(evs) != 1 || evs[0].Metadata.User != "alice" || evs[0].Metadata.RequestID != "r1" {
+		t.Fatalf("metadata not recorded: %+v %v", evs, err)
+	}
+}
+
+func TestRuleErrorAppendsNothing(t *testing.T) {
+	x, store := newExecutor(t, 3)
+	ctx := context.Background()
+	if _, err := commands.Execute(ctx, x, "counter-1", fresh, func(c *counter) ([]domain.Event, error) {
+		return c.Increment(5, 3)
+	}); !errors.Is(err, errOverLimit) {
+		t.Fatalf("err = %v, want errOverLimit", err)
+	}
+	if evs, _ := store.ReadStream(ctx, "counter-1", 1, 10); len(evs) != 0 {
+		t.Fatalf("a refused command appended %d events", len(evs))
+	}
+}
+
+// With a single attempt, a stream that changed between load and append is reported as
+// a conflict instead of being overwritten.
+func TestConflictsAreBounded(t *testing.T) {
+	x, store := newExecutor(t, 1)
+	ctx := context.Background()
+	_, err := commands.Execute(ctx, x, "counter-1", fresh, func(c *counter) ([]domain.Event, error) {
+		// Someone else appends after our load.
+		if _, err := store.Append(ctx, "counter-1", eventstore.Any, eventstore.NewEvent{
+			ID: mustV7(t), Type: "Incremented", Data: []byte(`{"by":1}`),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return c.Increment(1, 10)
+	})
+	if !errors.Is(err, commands.ErrTooManyConflicts) || !errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+		t.Fatalf("err = %v, want ErrTooManyConflicts wrapping ErrWrongExpectedVersion", err)
+	}
+}
