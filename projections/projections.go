@@ -1,0 +1,50 @@
+// Package projections turns the global event log into PostgreSQL read models.
+//
+// A Projector folds batches of events into its tables. The Runner feeds each projector
+// the log from its checkpoint and commits the projector's rows together with the new
+// checkpoint, so every event is applied exactly once even across crashes and even when
+// two servers run the same projector. Projectors decide nothing: they record facts.
+package projections
+
+import (
+	"context"
+	"embed"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stockledger/stockledger/eventstore"
+	"github.com/stockledger/stockledger/internal/migrate"
+)
+
+// Projector builds one read model.
+type Projector interface {
+	// Name identifies the projector's checkpoint. It is stored: renaming a projector
+	// rebuilds it from the start of the log.
+	Name() string
+	// Project applies a batch of events, in log order, inside tx. It sees every event
+	// and ignores those it does not need. An error rolls the batch back; the runner
+	// retries it later.
+	Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error
+	// Reset empties the read model inside tx, before a rebuild from the start.
+	Reset(ctx context.Context, tx pgx.Tx) error
+}
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations is the schema the runner needs (the checkpoints).
+func Migrations() migrate.Set {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder exists at compile time
+	}
+	return migrate.Set{Name: "projections", FS: sub}
+}
+
+// Migrate creates or upgrades the runner's tables.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	return migrate.Up(ctx, pool, Migrations(), logger)
+}
