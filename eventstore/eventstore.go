@@ -21,7 +21,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -276,8 +275,6 @@ func (e *WrongVersionError) Is(target error) bool { return target == ErrWrongExp
 // MaxStreamLength is the longest stream name accepted.
 const MaxStreamLength = 200
 
-var streamPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*-[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
-
 // ValidateStream checks that name has the form "<category>-<id>": a lower-case category
 // of letters, digits and '_', a '-', then an id of letters, digits, '_', '.', ':' or '-'.
 func ValidateStream(name string) error {
@@ -287,10 +284,34 @@ func ValidateStream(name string) error {
 	if len(name) > MaxStreamLength {
 		return fmt.Errorf("%w: longer than %d bytes", ErrInvalidStream, MaxStreamLength)
 	}
-	if !streamPattern.MatchString(name) {
+	if !wellFormed(name) {
 		return fmt.Errorf("%w: %q is not <category>-<id>", ErrInvalidStream, name)
 	}
 	return nil
+}
+
+// wellFormed matches ^[a-z][a-z0-9_]*-[A-Za-z0-9][A-Za-z0-9_.:-]*$ without a regexp:
+// every append checks its stream name.
+func wellFormed(name string) bool {
+	dash := strings.IndexByte(name, '-')
+	if dash < 1 || dash == len(name)-1 || name[0] < 'a' || name[0] > 'z' {
+		return false
+	}
+	for i := 1; i < dash; i++ {
+		if c := name[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	if c := name[dash+1]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		return false
+	}
+	for i := dash + 2; i < len(name); i++ {
+		c := name[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // Stream builds a stream name from a category and a primary key, e.g. ("stockitem", 42)
@@ -307,6 +328,12 @@ func ValidateAppend(stream string, events []NewEvent) error {
 	}
 	if len(events) == 0 {
 		return fmt.Errorf("%w: append to %s has no events", ErrInvalidEvent, stream)
+	}
+	if len(events) == 1 {
+		if err := validateEvent(events[0]); err != nil {
+			return fmt.Errorf("append %s: %w", stream, err)
+		}
+		return nil
 	}
 	seen := make(map[uuid.UUID]struct{}, len(events))
 	for i, e := range events {

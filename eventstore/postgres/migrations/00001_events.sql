@@ -13,7 +13,7 @@ CREATE TABLE events (
     position       bigint GENERATED ALWAYS AS IDENTITY,
     tx_id          bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),
     event_id       uuid NOT NULL,
-    stream_id      text NOT NULL,
+    stream_id      text COLLATE "C" NOT NULL,
     version        bigint NOT NULL CHECK (version > 0),
     type           text NOT NULL,
     schema_version integer NOT NULL,
