@@ -40,7 +40,9 @@ func Invalid(field, message string) *RuleError {
 
 // Add records a violation; Err returns the RuleError, or nil when nothing was recorded.
 // Use them to report every problem of a request at once.
-func (e *RuleError) Add(field, message string) { e.Violations = append(e.Violations, Violation{field, message}) }
+func (e *RuleError) Add(field, message string) {
+	e.Violations = append(e.Violations, Violation{field, message})
+}
 
 // Err is e as an error, nil when e holds no violation.
 func (e *RuleError) Err() error {
