@@ -48,14 +48,24 @@ type Config struct {
 	Store Stream
 	// Codec encodes and decodes domain events. Required.
 	Codec Codec
+	// Keys allocates primary keys for new aggregates. Required by commands that create.
+	Keys Keys
 	// MaxAttempts bounds how often a decision is retried after a conflict. Default: 10.
 	MaxAttempts int
+}
+
+// Keys hands out the integer primary keys InvenTree clients use, one sequence per
+// stream category. A key is taken before the creating event is appended and carried in
+// it.
+type Keys interface {
+	Next(ctx context.Context, category string) (int64, error)
 }
 
 // Executor runs commands against the event store.
 type Executor struct {
 	store       Stream
 	codec       Codec
+	keys        Keys
 	maxAttempts int
 }
 
@@ -74,7 +84,15 @@ func New(cfg Config) (*Executor, error) {
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = 10
 	}
-	return &Executor{store: cfg.Store, codec: cfg.Codec, maxAttempts: cfg.MaxAttempts}, nil
+	return &Executor{store: cfg.Store, codec: cfg.Codec, keys: cfg.Keys, maxAttempts: cfg.MaxAttempts}, nil
+}
+
+// NextKey allocates a primary key for a new aggregate of category.
+func (x *Executor) NextKey(ctx context.Context, category string) (int64, error) {
+	if x.keys == nil {
+		return 0, fmt.Errorf("next key for %s: no key allocator configured", category)
+	}
+	return x.keys.Next(ctx, category)
 }
 
 // Result is where a command's events landed.
