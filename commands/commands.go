@@ -109,22 +109,27 @@ type Result struct {
 // Load folds a stream into a fresh aggregate and returns it with the stream's version.
 func Load[A Aggregate](ctx context.Context, x *Executor, stream string, fresh func() A) (A, uint64, error) {
 	agg := fresh()
+	version, err := loadInto(ctx, x, stream, agg)
+	return agg, version, err
+}
+
+func loadInto(ctx context.Context, x *Executor, stream string, agg Aggregate) (uint64, error) {
 	var version uint64
 	for {
 		page, err := x.store.ReadStream(ctx, stream, version+1, 1000)
 		if err != nil {
-			return agg, 0, fmt.Errorf("load %s: %w", stream, err)
+			return 0, fmt.Errorf("load %s: %w", stream, err)
 		}
 		for _, rec := range page {
 			ev, err := x.codec.Decode(rec.Type, rec.Schema, rec.Data)
 			if err != nil {
-				return agg, 0, fmt.Errorf("load %s: event %d: %w", stream, rec.Version, err)
+				return 0, fmt.Errorf("load %s: event %d: %w", stream, rec.Version, err)
 			}
 			agg.Apply(ev)
 			version = rec.Version
 		}
 		if len(page) < 1000 {
-			return agg, version, nil
+			return version, nil
 		}
 	}
 }

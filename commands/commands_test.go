@@ -155,3 +155,51 @@ func TestConflictsAreBounded(t *testing.T) {
 		t.Fatalf("err = %v, want ErrTooManyConflicts wrapping ErrWrongExpectedVersion", err)
 	}
 }
+
+// Two transactions moving "stock" between counters concurrently: the total is kept and
+// no counter goes over its limit, because each stream is appended at its loaded version.
+func TestExecuteTxIsAtomicAcrossStreams(t *testing.T) {
+	x, _ := newExecutor(t, 100)
+	ctx := context.Background()
+	if _, err := commands.Execute(ctx, x, "counter-1", fresh, func(c *counter) ([]domain.Event, error) {
+		return c.Increment(10, 100)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := commands.ExecuteTx(ctx, x, func(ctx context.Context, tx *commands.Tx) error {
+				from, to := &counter{}, &counter{}
+				if _, err := tx.Load(ctx, "counter-1", from); err != nil {
+					return err
+				}
+				if _, err := tx.Load(ctx, "counter-2", to); err != nil {
+					return err
+				}
+				if from.n < 1 {
+					return errOverLimit
+				}
+				if err := tx.Emit("counter-1", incremented{By: -1}); err != nil {
+					return err
+				}
+				return tx.Emit("counter-2", incremented{By: 1})
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	a, _, _ := commands.Load(ctx, x, "counter-1", fresh)
+	b, _, _ := commands.Load(ctx, x, "counter-2", fresh)
+	if a.n != 0 || b.n != 10 {
+		t.Fatalf("counters = %d and %d, want 0 and 10", a.n, b.n)
+	}
+	// A decision that touches nothing appends nothing.
+	if res, err := commands.ExecuteTx(ctx, x, func(context.Context, *commands.Tx) error { return nil }); err != nil || res.Appended != 0 {
+		t.Fatalf("empty transaction = %+v, %v", res, err)
+	}
+}

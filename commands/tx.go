@@ -1,0 +1,104 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/eventstore"
+)
+
+// Tx is a decision over several aggregates, appended all-or-nothing: a partial transfer
+// that splits off a new stock item, a merge, a receipt that creates many items. Each
+// stream is appended with the version it was loaded at, so two commands taking the same
+// stock cannot both succeed.
+type Tx struct {
+	x       *Executor
+	loaded  map[string]uint64 // stream -> version it was loaded at
+	order   []string          // streams in the order they were first touched
+	pending map[string][]domain.Event
+}
+
+// Load folds stream into agg and remembers its version for the append. Loading a stream
+// that does not exist yet leaves agg fresh at version 0.
+func (tx *Tx) Load(ctx context.Context, stream string, agg Aggregate) (uint64, error) {
+	if v, ok := tx.loaded[stream]; ok {
+		return v, fmt.Errorf("load %s: already loaded in this transaction", stream)
+	}
+	version, err := loadInto(ctx, tx.x, stream, agg)
+	if err != nil {
+		return 0, err
+	}
+	tx.loaded[stream] = version
+	tx.order = append(tx.order, stream)
+	return version, nil
+}
+
+// Create prepares a stream that must not exist yet, for a new aggregate.
+func (tx *Tx) Create(stream string) error {
+	if _, ok := tx.loaded[stream]; ok {
+		return fmt.Errorf("create %s: already in this transaction", stream)
+	}
+	tx.loaded[stream] = 0
+	tx.order = append(tx.order, stream)
+	return nil
+}
+
+// Emit queues events for a stream loaded or created in this transaction.
+func (tx *Tx) Emit(stream string, evs ...domain.Event) error {
+	if _, ok := tx.loaded[stream]; !ok {
+		return fmt.Errorf("emit to %s: the stream was not loaded in this transaction", stream)
+	}
+	tx.pending[stream] = append(tx.pending[stream], evs...)
+	return nil
+}
+
+// ExecuteTx runs decide in a fresh Tx and appends everything it emitted in one atomic
+// step. On a conflict on any stream it runs decide again on fresh state, up to the
+// configured number of attempts. decide must be free of side effects besides the Tx.
+func ExecuteTx(ctx context.Context, x *Executor, decide func(ctx context.Context, tx *Tx) error) (Result, error) {
+	for attempt := 1; ; attempt++ {
+		tx := &Tx{x: x, loaded: map[string]uint64{}, pending: map[string][]domain.Event{}}
+		if err := decide(ctx, tx); err != nil {
+			return Result{}, err
+		}
+		var appends []eventstore.StreamAppend
+		total := 0
+		for _, stream := range tx.order {
+			evs := tx.pending[stream]
+			if len(evs) == 0 {
+				continue
+			}
+			encoded, err := x.encode(ctx, evs)
+			if err != nil {
+				return Result{}, err
+			}
+			appends = append(appends, eventstore.StreamAppend{Stream: stream, Expected: eventstore.Exact(tx.loaded[stream]), Events: encoded})
+			total += len(evs)
+		}
+		if len(appends) == 0 {
+			return Result{}, nil
+		}
+		results, err := x.store.AppendMulti(ctx, appends...)
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) && attempt < x.maxAttempts {
+			continue
+		}
+		if errors.Is(err, eventstore.ErrWrongExpectedVersion) {
+			return Result{}, fmt.Errorf("execute transaction after %d attempts: %w: %w", attempt, ErrTooManyConflicts, err)
+		}
+		if err != nil {
+			return Result{}, fmt.Errorf("execute transaction: %w", err)
+		}
+		res := Result{Appended: total}
+		for _, r := range results {
+			if res.Position.Before(r.Position) {
+				res.Position = r.Position
+			}
+		}
+		if len(results) == 1 {
+			res.Version = results[0].Version
+		}
+		return res, nil
+	}
+}
