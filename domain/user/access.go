@@ -3,6 +3,8 @@
 // delete; a user has the union of its groups' rule sets; a superuser may do anything.
 package user
 
+import "errors"
+
 // Role is one of InvenTree's rule sets.
 type Role string
 
@@ -107,3 +109,14 @@ func (a Access) Can(role Role, perm Perm) bool {
 	}
 	return a.Roles[role].Has(perm)
 }
+
+// Authentication outcomes an authenticator reports; api/ answers each with DRF's 401
+// message. No credentials at all is not an error: the request is anonymous.
+var (
+	// ErrInvalidToken: an `Authorization: Token` key that is unknown, expired or revoked
+	// ("Invalid token.").
+	ErrInvalidToken = errors.New("invalid token")
+	// ErrBadCredentials: HTTP Basic with a wrong username or password, or an inactive
+	// user ("Invalid username/password.").
+	ErrBadCredentials = errors.New("invalid username/password")
+)
