@@ -96,6 +96,9 @@ type Access struct {
 	Superuser bool
 	// Roles holds the union of the user's groups' rule sets.
 	Roles map[Role]PermSet
+	// TokenID is the API token that authenticated the request, zero for other methods.
+	// InvenTree's token list marks that token "in_use".
+	TokenID int64
 }
 
 // Can reports whether the user holds perm in role. Superusers can do anything; an
