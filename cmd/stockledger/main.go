@@ -62,6 +62,7 @@ func newRoot(logger *slog.Logger) *cobra.Command {
 		serveCmd(&cfg),
 		migrateCmd(&cfg),
 		rebuildCmd(&cfg),
+		userCmd(&cfg),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
@@ -85,6 +86,9 @@ func serveCmd(cfg *server.Config) *cobra.Command {
 				return err
 			}
 			defer app.Close()
+			if err := ensureAdminFromEnv(ctx, app.Users, os.Getenv, cfg.Logger); err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", listen)
 			if err != nil {
 				return fmt.Errorf("listen: %w", err)

@@ -11,15 +11,12 @@ import (
 	"os/exec"
 	"strings"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/internal/auth"
-	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/internal/server"
 )
 
@@ -85,10 +82,7 @@ func userCreateCmd(cfg *server.Config) *cobra.Command {
 				return err
 			}
 			defer app.Close()
-			h, err := newUserHandlers(ctx, app.Pool, app.Store, cfg.Logger)
-			if err != nil {
-				return err
-			}
+			h := app.Users
 			ctx = commands.WithMetadata(ctx, eventstore.Metadata{RequestID: "cli:user-create"})
 			id, _, err := h.CreateUser(ctx, c)
 			var re *domain.RuleError
@@ -115,26 +109,6 @@ func userCreateCmd(cfg *server.Config) *cobra.Command {
 	f.BoolVar(&c.OverridePasswordRules, "override-password-rules", false, "accept a short or numeric password")
 	_ = cmd.MarkFlagRequired("username")
 	return cmd
-}
-
-// newUserHandlers builds the user command handlers on a wired server's database and
-// event store. It migrates the credentials table, which it needs whatever else the
-// server's schema holds.
-func newUserHandlers(ctx context.Context, pool *pgxpool.Pool, store eventstore.Store, logger *slog.Logger) (*commands.UserHandlers, error) {
-	if err := auth.Migrate(ctx, pool, logger); err != nil {
-		return nil, err
-	}
-	codec, err := domain.NewCodec(user.Events())
-	if err != nil {
-		return nil, err
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool)})
-	if err != nil {
-		return nil, err
-	}
-	return commands.NewUserHandlers(commands.UserHandlersConfig{
-		Executor: x, Credentials: auth.NewCredentials(pool), Logger: logger,
-	})
 }
 
 // ensureAdminFromEnv creates the first superuser from INVENTREE_ADMIN_USER,

@@ -21,11 +21,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/stockledger/stockledger/api"
+	"github.com/stockledger/stockledger/commands"
+	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/eventstore/esdb"
 	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/auth"
 	"github.com/stockledger/stockledger/internal/localpg"
+	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/users"
 )
 
 // Config says where Stockledger keeps its data and where it listens.
@@ -57,7 +64,12 @@ type App struct {
 	closer func() error // closes Store
 	Runner *projections.Runner
 
+	// Executor runs every command; Users holds the user, group and token commands.
+	Executor *commands.Executor
+	Users    *commands.UserHandlers
+
 	Registry *prometheus.Registry
+	api      http.Handler
 }
 
 // Open connects (starting the private PostgreSQL if need be), migrates the schema and
@@ -91,8 +103,12 @@ func (a *App) open(ctx context.Context) (err error) {
 	if a.Pool, err = newPool(ctx, url); err != nil {
 		return err
 	}
-	if err := projections.Migrate(ctx, a.Pool, a.logger); err != nil {
-		return err
+	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
+		projections.Migrate, auth.Migrate, users.Migrate,
+	} {
+		if err := set(ctx, a.Pool, a.logger); err != nil {
+			return err
+		}
 	}
 
 	if cfg.EventStoreURL != "" {
@@ -121,6 +137,32 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
+	codec, err := domain.NewCodec(user.Events())
+	if err != nil {
+		return err
+	}
+	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: sequence.New(a.Pool)}); err != nil {
+		return err
+	}
+	if a.Users, err = commands.NewUserHandlers(commands.UserHandlersConfig{
+		Executor: a.Executor, Credentials: auth.NewCredentials(a.Pool), Logger: a.logger,
+	}); err != nil {
+		return err
+	}
+	authenticator, err := auth.New(auth.Config{Pool: a.Pool, Logger: a.logger})
+	if err != nil {
+		return err
+	}
+	if a.api, err = api.New(api.Config{
+		Auth:        authenticator,
+		Logger:      a.logger,
+		Version:     cfg.Version,
+		Projections: a.Runner,
+		Executor:    a.Executor,
+	}); err != nil {
+		return err
+	}
+
 	a.Registry = prometheus.NewRegistry()
 	a.Registry.MustRegister(
 		collectors.NewGoCollector(),
@@ -132,7 +174,7 @@ func (a *App) open(ctx context.Context) (err error) {
 
 // projectors lists every read model the server keeps.
 func projectors() []projections.Projector {
-	return nil
+	return []projections.Projector{users.NewProjector()}
 }
 
 func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
@@ -174,6 +216,7 @@ func (a *App) Handler() http.Handler {
 	r.Use(middleware.RequestID, middleware.Recoverer)
 	r.Get("/healthz", a.health)
 	r.Handle("/metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	r.Mount("/api", a.api)
 	return r
 }
 
