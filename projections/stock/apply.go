@@ -1,0 +1,489 @@
+package stock
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/stockledger/stockledger/domain"
+	stockdomain "github.com/stockledger/stockledger/domain/stock"
+	"github.com/stockledger/stockledger/eventstore"
+)
+
+// applier writes one event into the read models.
+type applier struct {
+	ctx context.Context
+	tx  pgx.Tx
+	rec eventstore.Recorded
+}
+
+func (a applier) exec(sql string, args ...any) error {
+	_, err := a.tx.Exec(a.ctx, sql, args...)
+	return err
+}
+
+func (a applier) apply(ev domain.Event) error {
+	switch e := ev.(type) {
+	case stockdomain.LocationCreated:
+		return a.locationCreated(e)
+	case stockdomain.LocationUpdated:
+		return a.locationUpdated(e)
+	case stockdomain.LocationDeleted:
+		return a.locationDeleted(e)
+	case stockdomain.ItemCreated:
+		return a.itemCreated(e)
+	case stockdomain.ItemUpdated:
+		return a.itemUpdated(e)
+	case stockdomain.StockAdded:
+		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
+	case stockdomain.StockRemoved:
+		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
+	case stockdomain.StockCounted:
+		cols := overrides(e.Overrides, col{"quantity", e.NewQuantity}, col{"stocktake_date", nullDate(e.StocktakeDate)})
+		if e.Location != nil {
+			if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
+				return err
+			}
+			cols = append(cols, col{"location", nullID(e.Location.New)})
+		}
+		return a.itemSet(e.PK, e.Tracking, cols...)
+	case stockdomain.ItemMoved:
+		if err := a.moveItem(e.From, e.To); err != nil {
+			return err
+		}
+		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"location", nullID(e.To)})...)
+	case stockdomain.ItemSplit:
+		return a.itemSet(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
+	case stockdomain.ItemsMerged:
+		cols := []col{{"quantity", e.NewQuantity}}
+		if e.Location != nil {
+			if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
+				return err
+			}
+			cols = append(cols, col{"location", nullID(e.Location.New)})
+		}
+		if e.PurchasePrice != nil {
+			cols = append(cols, col{"purchase_price", e.PurchasePrice.New})
+		}
+		if e.ParentCleared {
+			cols = append(cols, col{"parent", nil})
+		}
+		return a.itemSet(e.PK, e.Tracking, cols...)
+	case stockdomain.StatusChanged:
+		return a.itemSet(e.PK, e.Tracking, col{"status", e.New})
+	case stockdomain.ItemSerialized:
+		return a.itemSet(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
+	case stockdomain.ItemInstalled:
+		if err := a.moveItem(e.From, 0); err != nil {
+			return err
+		}
+		return a.itemSet(e.PK, e.Tracking, col{"belongs_to", e.Into}, col{"location", nil})
+	case stockdomain.ItemUninstalled:
+		if err := a.moveItem(0, e.To); err != nil {
+			return err
+		}
+		return a.itemSet(e.PK, e.Tracking, col{"belongs_to", nil}, col{"consumed_by", nil}, col{"location", nullID(e.To)})
+	case stockdomain.ItemComponentInstalled:
+		return a.track(e.PK, e.Tracking)
+	case stockdomain.ItemComponentRemoved:
+		return a.track(e.PK, e.Tracking)
+	case stockdomain.ItemDeleted:
+		return a.itemDeleted(e)
+	}
+	return nil
+}
+
+// ---- Locations ----
+
+func (a applier) locationCreated(e stockdomain.LocationCreated) error {
+	path, names, err := a.locationPath(e.Parent)
+	if err != nil {
+		return err
+	}
+	path, names = append(path, e.PK), append(names, e.Name)
+	if err := a.exec(`INSERT INTO stock_locations (pk, name, description, parent, path_pks, name_path,
+			pathstring, level, tree_id, structural, external, owner, location_type, custom_icon)
+		VALUES ($1, $2, $3, $4, $5, $6, stock_pathstring($6), cardinality($5::bigint[]) - 1, $7, $8, $9, $10, $11, $12)`,
+		e.PK, e.Name, e.Description, nullID(e.Parent), path, names, path[0],
+		e.Structural, e.External, nullID(e.Owner), nullID(e.LocationType), e.CustomIcon); err != nil {
+		return err
+	}
+	return a.exec(`UPDATE stock_locations SET sublocations = sublocations + 1 WHERE pk = ANY($1)`, path[:len(path)-1])
+}
+
+// locationPath is a location's path of pks and names, empty for 0 or a location the
+// read model does not hold.
+func (a applier) locationPath(pk int64) ([]int64, []string, error) {
+	if pk == 0 {
+		return nil, nil, nil
+	}
+	var path []int64
+	var names []string
+	err := a.tx.QueryRow(a.ctx, `SELECT path_pks, name_path FROM stock_locations WHERE pk = $1`, pk).Scan(&path, &names)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil, nil
+	}
+	return path, names, err
+}
+
+func (a applier) locationUpdated(e stockdomain.LocationUpdated) error {
+	var cols []col
+	if e.Name != nil {
+		cols = append(cols, col{"name", e.Name.New})
+	}
+	if e.Description != nil {
+		cols = append(cols, col{"description", e.Description.New})
+	}
+	if e.Parent != nil {
+		cols = append(cols, col{"parent", nullID(e.Parent.New)})
+	}
+	if e.Structural != nil {
+		cols = append(cols, col{"structural", e.Structural.New})
+	}
+	if e.External != nil {
+		cols = append(cols, col{"external", e.External.New})
+	}
+	if e.Owner != nil {
+		cols = append(cols, col{"owner", nullID(e.Owner.New)})
+	}
+	if e.LocationType != nil {
+		cols = append(cols, col{"location_type", nullID(e.LocationType.New)})
+	}
+	if e.CustomIcon != nil {
+		cols = append(cols, col{"custom_icon", e.CustomIcon.New})
+	}
+	if len(cols) > 0 {
+		sql, args := setSQL("stock_locations", e.PK, cols)
+		if err := a.exec(sql, args...); err != nil {
+			return err
+		}
+	}
+	if e.Name == nil && e.Parent == nil {
+		return nil
+	}
+	// The location's path changed: rewrite it for the location and everything below.
+	var oldPath []int64
+	var oldNames []string
+	var name string
+	err := a.tx.QueryRow(a.ctx, `SELECT path_pks, name_path, name FROM stock_locations WHERE pk = $1`, e.PK).Scan(&oldPath, &oldNames, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	prefix, prefixNames := oldPath[:len(oldPath)-1], oldNames[:len(oldNames)-1]
+	if e.Parent != nil {
+		if prefix, prefixNames, err = a.locationPath(e.Parent.New); err != nil {
+			return err
+		}
+	}
+	if prefix == nil {
+		prefix, prefixNames = []int64{}, []string{}
+	}
+	if err := a.exec(`UPDATE stock_locations d SET
+			path_pks = $2::bigint[] || d.path_pks[array_position(d.path_pks, $1::bigint):],
+			name_path = $3::text[] || ARRAY[$4::text] || d.name_path[array_position(d.path_pks, $1::bigint) + 1:]
+		WHERE d.path_pks @> ARRAY[$1::bigint]`, e.PK, prefix, prefixNames, name); err != nil {
+		return err
+	}
+	if err := a.exec(`UPDATE stock_locations SET pathstring = stock_pathstring(name_path),
+			level = cardinality(path_pks) - 1, tree_id = path_pks[1]
+		WHERE path_pks @> ARRAY[$1::bigint]`, e.PK); err != nil {
+		return err
+	}
+	if e.Parent == nil {
+		return nil
+	}
+	return a.recount(append(oldPath[:len(oldPath)-1:len(oldPath)-1], prefix...))
+}
+
+// recount recomputes the item and sub-location counts of the given locations, after a
+// part of the tree moved.
+func (a applier) recount(pks []int64) error {
+	if len(pks) == 0 {
+		return nil
+	}
+	return a.exec(`UPDATE stock_locations l SET
+			sublocations = (SELECT count(*) - 1 FROM stock_locations d WHERE d.path_pks @> ARRAY[l.pk]),
+			items = (SELECT count(*) FROM stock_items i WHERE i.location IN
+				(SELECT d.pk FROM stock_locations d WHERE d.path_pks @> ARRAY[l.pk]))
+		WHERE l.pk = ANY($1)`, pks)
+}
+
+func (a applier) locationDeleted(e stockdomain.LocationDeleted) error {
+	var path []int64
+	err := a.tx.QueryRow(a.ctx, `DELETE FROM stock_locations WHERE pk = $1 RETURNING path_pks`, e.PK).Scan(&path)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// Its sub-locations and items follow with events of their own; until then they
+	// still point at it, and the counts above it are recomputed from what is left.
+	return a.recount(path[:len(path)-1])
+}
+
+// ---- Items ----
+
+func (a applier) itemCreated(e stockdomain.ItemCreated) error {
+	d := e.ItemData
+	var serial, scope any
+	serialInt := int64(0)
+	if d.Serial != "" {
+		serial, scope, serialInt = d.Serial, d.SerialScope, stockdomain.SerialInt(d.Serial)
+	}
+	var price any
+	if d.PurchasePrice != nil {
+		price = *d.PurchasePrice
+	}
+	at := a.rec.RecordedAt
+	if err := a.exec(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
+			location, belongs_to, build, consumed_by, customer, delete_on_deplete, expiry_date, is_building,
+			link, notes, owner, packaging, parent, purchase_order, sales_order, status, supplier_part,
+			creation_date, stocktake_date, updated, purchase_price, purchase_price_currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+			$21, $22, $23, $24, $25, $26, $25, $27, $28)`,
+		e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
+		nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
+		d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
+		d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
+		nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
+		at, nullDate(d.StocktakeDate), price, d.PurchasePriceCurrency); err != nil {
+		return err
+	}
+	if err := a.moveItem(0, d.Location); err != nil {
+		return err
+	}
+	return a.track(e.PK, e.Tracking)
+}
+
+func (a applier) itemUpdated(e stockdomain.ItemUpdated) error {
+	var cols []col
+	if e.Quantity != nil {
+		cols = append(cols, col{"quantity", e.Quantity.New})
+	}
+	if e.Serial != nil {
+		if e.Serial.New == "" {
+			cols = append(cols, col{"serial", nil}, col{"serial_int", 0}, col{"serial_scope", nil})
+		} else {
+			cols = append(cols, col{"serial", e.Serial.New}, col{"serial_int", stockdomain.SerialInt(e.Serial.New)})
+		}
+	}
+	if e.SerialScope != nil && (e.Serial == nil || e.Serial.New != "") {
+		cols = append(cols, col{"serial_scope", e.SerialScope.New})
+	} else if e.Serial != nil && e.Serial.New != "" {
+		// The scope is unchanged: the item's, or 0 (global) if it had no serial number.
+		if err := a.exec(`UPDATE stock_items SET serial_scope = coalesce(serial_scope, 0) WHERE pk = $1`, e.PK); err != nil {
+			return err
+		}
+	}
+	if e.Batch != nil {
+		cols = append(cols, col{"batch", e.Batch.New})
+	}
+	if e.Location != nil {
+		if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
+			return err
+		}
+		cols = append(cols, col{"location", nullID(e.Location.New)})
+	}
+	if e.Status != nil {
+		cols = append(cols, col{"status", e.Status.New})
+	}
+	if e.Packaging != nil {
+		cols = append(cols, col{"packaging", nullText(e.Packaging.New)})
+	}
+	if e.ExpiryDate != nil {
+		cols = append(cols, col{"expiry_date", nullDate(e.ExpiryDate.New)})
+	}
+	if e.PurchasePrice != nil {
+		cols = append(cols, col{"purchase_price", e.PurchasePrice.New})
+	}
+	if e.PurchasePriceCurrency != nil {
+		cols = append(cols, col{"purchase_price_currency", e.PurchasePriceCurrency.New})
+	}
+	if e.SupplierPart != nil {
+		cols = append(cols, col{"supplier_part", nullID(e.SupplierPart.New)})
+	}
+	if e.Owner != nil {
+		cols = append(cols, col{"owner", nullID(e.Owner.New)})
+	}
+	if e.Link != nil {
+		cols = append(cols, col{"link", e.Link.New})
+	}
+	if e.Notes != nil {
+		cols = append(cols, col{"notes", nullText(e.Notes.New)})
+	}
+	if e.DeleteOnDeplete != nil {
+		cols = append(cols, col{"delete_on_deplete", e.DeleteOnDeplete.New})
+	}
+	return a.itemSet(e.PK, e.Tracking, cols...)
+}
+
+func (a applier) itemDeleted(e stockdomain.ItemDeleted) error {
+	var location *int64
+	err := a.tx.QueryRow(a.ctx, `DELETE FROM stock_items WHERE pk = $1 RETURNING location`, e.PK).Scan(&location)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if location != nil {
+		if err := a.moveItem(*location, 0); err != nil {
+			return err
+		}
+	}
+	// Children are re-linked to the deleted item's parent (StockItem.delete), and
+	// tracking entries outlive the item (StockItemTracking.item is SET_NULL).
+	if err := a.exec(`UPDATE stock_items SET parent = $2 WHERE parent = $1`, e.PK, nullID(e.Parent)); err != nil {
+		return err
+	}
+	return a.exec(`UPDATE stock_tracking SET item = NULL WHERE item = $1`, e.PK)
+}
+
+// moveItem moves one item's count from location from to location to (0: none) in
+// both locations' paths.
+func (a applier) moveItem(from, to int64) error {
+	if from == to {
+		return nil
+	}
+	for _, m := range []struct {
+		pk    int64
+		delta int
+	}{{from, -1}, {to, 1}} {
+		if m.pk == 0 {
+			continue
+		}
+		if err := a.exec(`UPDATE stock_locations SET items = items + $2
+			WHERE pk = ANY(coalesce((SELECT path_pks FROM stock_locations WHERE pk = $1), '{}'))`, m.pk, m.delta); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// itemSet updates an item's columns (and its updated time) and records its tracking
+// entries.
+func (a applier) itemSet(pk int64, entries []stockdomain.Entry, cols ...col) error {
+	if len(cols) > 0 {
+		cols = append(cols, col{"updated", a.rec.RecordedAt})
+		sql, args := setSQL("stock_items", pk, cols)
+		if err := a.exec(sql, args...); err != nil {
+			return err
+		}
+	}
+	return a.track(pk, entries)
+}
+
+// track records tracking entries on an item, dated and signed by the event's envelope.
+func (a applier) track(item int64, entries []stockdomain.Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	var user any
+	if a.rec.Metadata.UserID != 0 {
+		user = a.rec.Metadata.UserID
+	}
+	for _, en := range entries {
+		if err := a.exec(`INSERT INTO stock_tracking (item, part, date, tracking_type, deltas, notes, user_id)
+			SELECT $1, i.part, $2, $3, $4, $5, $6 FROM stock_items i WHERE i.pk = $1`,
+			item, a.rec.RecordedAt, en.Type, renderDeltas(en.Deltas), en.Notes, user); err != nil {
+			return err
+		}
+	}
+	return a.exec(`UPDATE stock_items SET tracking_items = tracking_items + $2 WHERE pk = $1`, item, len(entries))
+}
+
+// renderDeltas writes deltas as InvenTree stores them: quantities are floats (JSON
+// numbers), not the decimal strings of the event.
+func renderDeltas(d stockdomain.Deltas) []byte {
+	dec := json.NewDecoder(bytes.NewReader(marshal(d)))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		panic(err) // the struct always marshals to an object
+	}
+	for _, k := range []string{"quantity", "added", "removed"} {
+		if s, ok := m[k].(string); ok {
+			if q, err := decimal.NewFromString(s); err == nil {
+				m[k] = json.Number(floatText(q))
+			}
+		}
+	}
+	return marshal(m)
+}
+
+// floatText renders a quantity as Python renders a float: integral values keep ".0".
+func floatText(q decimal.Decimal) string {
+	s := q.String()
+	if !strings.ContainsAny(s, ".eE") {
+		s += ".0"
+	}
+	return s
+}
+
+// col is a column and its new value.
+type col struct {
+	name  string
+	value any
+}
+
+func overrides(o stockdomain.Overrides, cols ...col) []col {
+	if o.Status != nil {
+		cols = append(cols, col{"status", o.Status.New})
+	}
+	if o.Batch != nil {
+		cols = append(cols, col{"batch", o.Batch.New})
+	}
+	if o.Packaging != nil {
+		cols = append(cols, col{"packaging", nullText(o.Packaging.New)})
+	}
+	return cols
+}
+
+// setSQL builds "UPDATE table SET c1 = $2, ... WHERE pk = $1". Column names come from
+// this package, never from input.
+func setSQL(table string, pk int64, cols []col) (string, []any) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "UPDATE %s SET ", table)
+	args := []any{pk}
+	for i, c := range cols {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		args = append(args, c.value)
+		b.WriteString(c.name + " = $" + strconv.Itoa(len(args)))
+	}
+	b.WriteString(" WHERE pk = $1")
+	return b.String(), args
+}
+
+func nullID(pk int64) any {
+	if pk == 0 {
+		return nil
+	}
+	return pk
+}
+
+func nullText(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullDate(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

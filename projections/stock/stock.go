@@ -1,0 +1,99 @@
+// Package stock projects the stock events into the read models InvenTree's stock API
+// serves: stock locations (/api/stock/location/), stock items (/api/stock/) and the
+// stock tracking history (/api/stock/track/), and answers queries on them.
+//
+// One projector keeps all three tables, because they depend on each other: a location's
+// item count follows item moves, a tracking entry names its item's part. It decides
+// nothing; every value it writes is in an event or follows from events.
+package stock
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"log/slog"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/stockledger/stockledger/domain"
+	stockdomain "github.com/stockledger/stockledger/domain/stock"
+	"github.com/stockledger/stockledger/eventstore"
+	"github.com/stockledger/stockledger/internal/migrate"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations is the stock read models' schema.
+func Migrations() migrate.Set {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embedded folder exists at compile time
+	}
+	return migrate.Set{Name: "readmodel_stock", FS: sub}
+}
+
+// Migrate creates or upgrades the stock read models' tables.
+func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	return migrate.Up(ctx, pool, Migrations(), logger)
+}
+
+// ProjectorName is the stock projector's checkpoint name. Stored: renaming it rebuilds
+// the read models from the start of the log.
+const ProjectorName = "stock"
+
+// Projector keeps the stock read models.
+type Projector struct {
+	codec *domain.Codec
+}
+
+// NewProjector returns the stock projector.
+func NewProjector() *Projector {
+	codec, err := domain.NewCodec(stockdomain.Events())
+	if err != nil {
+		panic(err) // the event table is static; a duplicate is a programming error
+	}
+	return &Projector{codec: codec}
+}
+
+// Name implements projections.Projector.
+func (*Projector) Name() string { return ProjectorName }
+
+// Reset empties the read models before a rebuild. The tracking identity restarts, so
+// the rebuilt entries get the same pks as before.
+func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
+	_, err := tx.Exec(ctx, `TRUNCATE stock_tracking, stock_items, stock_locations RESTART IDENTITY`)
+	return err
+}
+
+// Project applies a batch of events.
+func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
+	for _, rec := range batch {
+		switch rec.Category() {
+		case "stockitem", "stocklocation":
+		default:
+			continue
+		}
+		ev, err := p.codec.Decode(rec.Type, rec.Schema, rec.Data)
+		if err != nil {
+			return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
+		}
+		a := applier{ctx: ctx, tx: tx, rec: rec}
+		if err := a.apply(ev); err != nil {
+			return fmt.Errorf("%s@%d %s: %w", rec.Stream, rec.Version, rec.Type, err)
+		}
+	}
+	return nil
+}
+
+// marshal is json.Marshal for values that always marshal.
+func marshal(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
