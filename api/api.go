@@ -84,6 +84,14 @@ type Config struct {
 	//
 	//	// Stock answers the stock read-model queries. Required.
 	//	Stock StockQueries
+
+	// Users answers the users read model (users, groups, rule sets, tokens), and
+	// UserCommands runs the user, group and token commands. Optional, but both or
+	// neither: without them the user area (/api/user/...) is not served.
+	Users        UserQueries
+	UserCommands UserCommands
+	// Now is the clock that tells whether a token is still active. Optional: time.Now.
+	Now func() time.Time
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -107,6 +115,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ProjectionWait < 0 {
 		errs = append(errs, errors.New("negative projection wait"))
+	}
+	if (c.Users == nil) != (c.UserCommands == nil) {
+		errs = append(errs, errors.New("user area: give both the user queries and the user commands, or neither"))
 	}
 	return errors.Join(errs...)
 }
@@ -166,6 +177,7 @@ func (s *server) router(register func(chi.Router)) http.Handler {
 func (s *server) routes(r chi.Router) {
 	s.rootRoutes(r)   // GET /api/, /api/version/
 	s.statusRoutes(r) // status code catalogue
+	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

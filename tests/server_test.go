@@ -1,49 +1,22 @@
 // Package tests drives a real Stockledger server over HTTP, on a real PostgreSQL.
+//
+// harness_test.go starts servers and talks to them; auth_test.go is the table of every
+// endpoint's access rule, which each area extends; the other files test areas end to
+// end.
 package tests
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/server"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// startServer runs the same wiring as `stockledger serve` on a fresh database and a free
-// port, and returns its base URL.
-func startServer(t *testing.T) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Open(ctx, server.Config{DatabaseURL: pgtest.NewDatabase(t), Version: "test"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- app.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("serve: %v", err)
-		}
-		if err := app.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
-	return "http://" + ln.Addr().String()
-}
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()

@@ -24,6 +24,7 @@ import (
 	"github.com/stockledger/stockledger/api"
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/eventstore/esdb"
@@ -32,6 +33,7 @@ import (
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/parts"
 	"github.com/stockledger/stockledger/projections/users"
 )
 
@@ -104,7 +106,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -128,16 +130,20 @@ func (a *App) open(ctx context.Context) (err error) {
 		a.Store, a.closer = s, s.Close
 	}
 
+	projectors, err := projectors()
+	if err != nil {
+		return err
+	}
 	if a.Runner, err = projections.NewRunner(projections.RunnerConfig{
 		Log:        a.Store,
 		Pool:       a.Pool,
-		Projectors: projectors(),
+		Projectors: projectors,
 		Logger:     a.logger,
 	}); err != nil {
 		return err
 	}
 
-	codec, err := domain.NewCodec(user.Events())
+	codec, err := domain.NewCodec(user.Events(), part.Events())
 	if err != nil {
 		return err
 	}
@@ -154,11 +160,13 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	if a.api, err = api.New(api.Config{
-		Auth:        authenticator,
-		Logger:      a.logger,
-		Version:     cfg.Version,
-		Projections: a.Runner,
-		Executor:    a.Executor,
+		Auth:         authenticator,
+		Logger:       a.logger,
+		Version:      cfg.Version,
+		Projections:  a.Runner,
+		Executor:     a.Executor,
+		Users:        users.NewQueries(a.Pool),
+		UserCommands: a.Users,
 	}); err != nil {
 		return err
 	}
@@ -173,8 +181,12 @@ func (a *App) open(ctx context.Context) (err error) {
 }
 
 // projectors lists every read model the server keeps.
-func projectors() []projections.Projector {
-	return []projections.Projector{users.NewProjector()}
+func projectors() ([]projections.Projector, error) {
+	partsProjector, err := parts.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector}, nil
 }
 
 func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
