@@ -55,8 +55,10 @@ type Store interface {
 	// error, wrapped). A batch is never empty.
 	Subscribe(ctx context.Context, after Position, fn func(context.Context, []Recorded) error) error
 
-	// Head is the position of the newest event that ReadAll can return now (Start when
-	// the log is empty).
+	// Head is the position of the newest committed event (Start when the log is
+	// empty). ReadAll may hold it back for a moment while an older transaction is still
+	// open, but will return it; so a reader that has reached Head has seen every event
+	// committed before Head was asked for.
 	Head(ctx context.Context) (Position, error)
 }
 

@@ -310,7 +310,14 @@ func (r *Runner) Rebuild(ctx context.Context, name string, onBatch func(applied 
 			return fmt.Errorf("rebuild %s: %w", name, err)
 		}
 		if len(batch) == 0 {
-			break
+			// Committed events below head are held back while an older transaction
+			// is open; they will come.
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("rebuild %s: %w", name, ctx.Err())
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
 		}
 		if from, err = r.apply(ctx, p, from, batch); err != nil {
 			return fmt.Errorf("rebuild %s: %w", name, err)

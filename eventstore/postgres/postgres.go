@@ -450,7 +450,6 @@ func (s *Store) ReadAll(ctx context.Context, after eventstore.Position, limit in
 func (s *Store) Head(ctx context.Context) (eventstore.Position, error) {
 	var tx, pos int64
 	err := s.pool.QueryRow(ctx, `SELECT tx_id, position FROM events
-		WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
 		ORDER BY tx_id DESC, position DESC LIMIT 1`).Scan(&tx, &pos)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return eventstore.Start, nil

@@ -119,6 +119,10 @@ func TestReadHorizonWaitsForOpenTransaction(t *testing.T) {
 	if got, err := s.ReadAll(ctx, eventstore.Start, 10); err != nil || len(got) != 0 {
 		t.Fatalf("while an older transaction is open ReadAll returned %d events, %v; want none", len(got), err)
 	}
+	// Head already covers the commit ReadAll holds back.
+	if head, err := s.Head(ctx); err != nil || head == eventstore.Start {
+		t.Fatalf("Head() = %s, %v; want the committed part-2 append", head, err)
+	}
 	close(release)
 	if err := <-heldDone; err != nil {
 		t.Fatal(err)
