@@ -92,6 +92,18 @@ type Config struct {
 	UserCommands UserCommands
 	// Now is the clock that tells whether a token is still active. Optional: time.Now.
 	Now func() time.Time
+
+	// Parts answers the parts read model (NewPartQueries), PartCommands runs the part
+	// and category commands, and LogHead tells where the log ends (eventstore.Store),
+	// so that a category delete reads its contents after the writes before it (see
+	// LogHead). Optional, but all three or none: without them the part area
+	// (/api/part/...) is not served.
+	Parts        PartQueries
+	PartCommands PartCommands
+	LogHead      LogHead
+	// StockLocations tells whether a stock location exists, for the default_location
+	// of parts and categories. Optional: without it, those are taken unchecked.
+	StockLocations StockLocations
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -118,6 +130,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.Users == nil) != (c.UserCommands == nil) {
 		errs = append(errs, errors.New("user area: give both the user queries and the user commands, or neither"))
+	}
+	if n := countSet(c.Parts != nil, c.PartCommands != nil, c.LogHead != nil); n != 0 && n != 3 {
+		errs = append(errs, errors.New("part area: give the part queries, the part commands and the log head, or none"))
 	}
 	return errors.Join(errs...)
 }
@@ -178,6 +193,7 @@ func (s *server) routes(r chi.Router) {
 	s.rootRoutes(r)   // GET /api/, /api/version/
 	s.statusRoutes(r) // status code catalogue
 	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
+	s.partRoutes(r)   // parts and part categories
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -65,6 +65,7 @@ func authRows() []authRow {
 		rootAuthRows(),
 		statusAuthRows(),
 		userAuthRows(),
+		partAuthRows(),
 	)
 }
 

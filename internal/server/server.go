@@ -159,6 +159,10 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	partCommands, err := commands.NewPartHandlers(a.Executor, time.Now)
+	if err != nil {
+		return err
+	}
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,
@@ -167,6 +171,9 @@ func (a *App) open(ctx context.Context) (err error) {
 		Executor:     a.Executor,
 		Users:        users.NewQueries(a.Pool),
 		UserCommands: a.Users,
+		Parts:        api.NewPartQueries(a.Pool),
+		PartCommands: partCommands,
+		LogHead:      a.Store,
 	}); err != nil {
 		return err
 	}
