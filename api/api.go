@@ -104,6 +104,13 @@ type Config struct {
 	// StockLocations tells whether a stock location exists, for the default_location
 	// of parts and categories. Optional: without it, those are taken unchecked.
 	StockLocations StockLocations
+
+	// Stock answers the stock read models (projections/stock.ReadModel), and
+	// StockCommands runs the stock commands (commands.StockHandlers). Optional, but both
+	// or neither: without them the stock area (/api/stock/...) is not served. A location
+	// delete reads what the location holds after LogHead, when that is set.
+	Stock         StockQueries
+	StockCommands StockCommands
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -133,6 +140,9 @@ func (c *Config) Validate() error {
 	}
 	if n := countSet(c.Parts != nil, c.PartCommands != nil, c.LogHead != nil); n != 0 && n != 3 {
 		errs = append(errs, errors.New("part area: give the part queries, the part commands and the log head, or none"))
+	}
+	if (c.Stock == nil) != (c.StockCommands == nil) {
+		errs = append(errs, errors.New("stock area: give both the stock queries and the stock commands, or neither"))
 	}
 	return errors.Join(errs...)
 }
@@ -194,6 +204,7 @@ func (s *server) routes(r chi.Router) {
 	s.statusRoutes(r) // status code catalogue
 	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
 	s.partRoutes(r)   // parts and part categories
+	s.stockRoutes(r)  // stock locations, items, actions and tracking
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

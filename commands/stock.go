@@ -29,6 +29,29 @@ type PartFacter interface {
 	PartFacts(ctx context.Context, pk int64) (stock.PartFacts, error)
 }
 
+// PartStates reads parts from their streams (PartHandlers implements it).
+type PartStates interface {
+	PartState(ctx context.Context, pk int64) (PartState, error)
+}
+
+// StockPartFacts adapts the part aggregate to PartFacter, so that stock decisions take
+// their part facts from the part's own stream, never from a read model.
+func StockPartFacts(parts PartStates) PartFacter { return partStateFacts{parts} }
+
+type partStateFacts struct{ parts PartStates }
+
+func (p partStateFacts) PartFacts(ctx context.Context, pk int64) (stock.PartFacts, error) {
+	st, err := p.parts.PartState(ctx, pk)
+	if err != nil || !st.Exists {
+		return stock.PartFacts{}, err
+	}
+	f := st.Fields
+	return stock.PartFacts{
+		Exists: true, Active: f.Active, Trackable: f.Trackable, Virtual: f.Virtual, Salable: f.Salable,
+		SerialScope: st.VariantRoot, DefaultLocation: f.DefaultLocation, DefaultExpiryDays: int(f.DefaultExpiry),
+	}, nil
+}
+
 // BOMChecker tells whether component's part is in the bill of materials of the
 // assembly part, for installing one stock item into another.
 type BOMChecker interface {
@@ -127,15 +150,15 @@ type DeleteStockLocation struct {
 	stock.DeleteOptions
 }
 
-// msgStockDuplicateName is InvenTreeTree.validate_unique's refusal.
+// msgStockDuplicateName is InvenTreeTree.validate_unique's refusal, on name.
 const msgStockDuplicateName = "Duplicate names cannot exist under the same parent"
 
 // CreateLocation creates a location and returns its pk. Its name is reserved under its
 // parent in the same append, so two siblings can never share a name.
-func (h *StockHandlers) CreateLocation(ctx context.Context, cmd CreateStockLocation) (Result, int64, error) {
+func (h *StockHandlers) CreateLocation(ctx context.Context, cmd CreateStockLocation) (int64, Result, error) {
 	pk, err := h.x.NextKey(ctx, StockLocationCategory)
 	if err != nil {
-		return Result{}, 0, fmt.Errorf("create location: %w", err)
+		return 0, Result{}, fmt.Errorf("create location: %w", err)
 	}
 	res, err := ExecuteTx(ctx, h.x, func(ctx context.Context, tx *Tx) error {
 		parent, err := h.parentFacts(ctx, cmd.Parent)
@@ -157,9 +180,9 @@ func (h *StockHandlers) CreateLocation(ctx context.Context, cmd CreateStockLocat
 		return tx.Emit(stockLocationStream(pk), evs...)
 	})
 	if err != nil {
-		return Result{}, 0, fmt.Errorf("create location: %w", err)
+		return 0, Result{}, fmt.Errorf("create location: %w", err)
 	}
-	return res, pk, nil
+	return pk, res, nil
 }
 
 // UpdateLocation edits a location. A rename or move moves its name reservation.
@@ -343,7 +366,7 @@ func (h *StockHandlers) locationFacts(ctx context.Context, pk int64) (stock.Loca
 
 func stockNameTaken(err error) error {
 	if errors.Is(err, stock.ErrKeyTaken) {
-		return domain.Invalid("", msgStockDuplicateName)
+		return domain.Invalid("name", msgStockDuplicateName)
 	}
 	return err
 }
@@ -374,11 +397,11 @@ type DeleteStockItem struct {
 // InvenTree defaults apply: the part's default location when none was given, and an
 // expiry date default_expiry days from today when none was given. Each serial number
 // is reserved in the same append as its item.
-func (h *StockHandlers) CreateItems(ctx context.Context, cmd CreateStockItem) (Result, []int64, error) {
+func (h *StockHandlers) CreateItems(ctx context.Context, cmd CreateStockItem) ([]int64, Result, error) {
 	req := cmd.NewStock
 	part, err := h.parts.PartFacts(ctx, req.Part)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("create stock: part %d: %w", req.Part, err)
+		return nil, Result{}, fmt.Errorf("create stock: part %d: %w", req.Part, err)
 	}
 	if req.Location == 0 && !cmd.NoDefaultLocation && part.Exists {
 		req.Location = part.DefaultLocation
@@ -388,21 +411,21 @@ func (h *StockHandlers) CreateItems(ctx context.Context, cmd CreateStockItem) (R
 	}
 	loc, err := h.locationFacts(ctx, req.Location)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("create stock: %w", err)
+		return nil, Result{}, fmt.Errorf("create stock: %w", err)
 	}
 	latest, err := h.latestSerial(ctx, req.SerialNumbers, req.Part, part)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("create stock: %w", err)
+		return nil, Result{}, fmt.Errorf("create stock: %w", err)
 	}
 	data, serials, err := stock.PlanNewStock(req, part, loc, latest, h.settings)
 	if err != nil {
-		return Result{}, nil, err
+		return nil, Result{}, err
 	}
 	n := max(len(serials), 1)
 	pks := make([]int64, n)
 	for i := range pks {
 		if pks[i], err = h.x.NextKey(ctx, StockItemCategory); err != nil {
-			return Result{}, nil, fmt.Errorf("create stock: %w", err)
+			return nil, Result{}, fmt.Errorf("create stock: %w", err)
 		}
 	}
 	res, err := ExecuteTx(ctx, h.x, func(ctx context.Context, tx *Tx) error {
@@ -435,9 +458,9 @@ func (h *StockHandlers) CreateItems(ctx context.Context, cmd CreateStockItem) (R
 		return nil
 	})
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("create stock: %w", err)
+		return nil, Result{}, fmt.Errorf("create stock: %w", err)
 	}
-	return res, pks, nil
+	return pks, res, nil
 }
 
 // latestSerial asks the lookup for the highest serial in the part's scope, when the
@@ -690,7 +713,13 @@ func (h *StockHandlers) adjust(ctx context.Context, what string, lines []StockLi
 			evs, err := decide(ctx, it, line, items)
 			var rule *domain.RuleError
 			if errors.As(err, &rule) {
-				refused.Violations = append(refused.Violations, rule.Prefix(prefix).Violations...)
+				for _, v := range rule.Prefix(prefix).Violations {
+					// A line refused as a whole is DRF's non_field_errors of that element.
+					if v.Field == prefix {
+						v.Field = prefix + ".non_field_errors"
+					}
+					refused.Violations = append(refused.Violations, v)
+				}
 				continue
 			}
 			if err != nil {
@@ -751,6 +780,12 @@ type UninstallStockItem struct {
 	Location int64
 	Note     string
 }
+
+// Refusals of actions that InvenTree silently ignores.
+const (
+	msgAlreadySerialized = "Stock item is already serialized"
+	msgNotInstalled      = "Stock item is not installed in another item"
+)
 
 // Merge merges the items into the first, at the location; the others are deleted.
 func (h *StockHandlers) Merge(ctx context.Context, cmd MergeStock) (Result, error) {
@@ -819,35 +854,35 @@ func (h *StockHandlers) ChangeStatus(ctx context.Context, cmd ChangeStockStatus)
 
 // Serialize splits serialized items off an item and returns their pks. The serial
 // numbers are reserved in the same append.
-func (h *StockHandlers) Serialize(ctx context.Context, cmd SerializeStock) (Result, []int64, error) {
+func (h *StockHandlers) Serialize(ctx context.Context, cmd SerializeStock) ([]int64, Result, error) {
 	it, _, err := Load(ctx, h.x, stockItemStream(cmd.PK), func() *stock.Item { return &stock.Item{} })
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
+		return nil, Result{}, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
 	}
 	if !it.Exists() {
-		return Result{}, nil, &domain.NotFoundError{Kind: "StockItem", ID: cmd.PK}
+		return nil, Result{}, &domain.NotFoundError{Kind: "StockItem", ID: cmd.PK}
 	}
 	partPK := it.Data().Part
 	part, err := h.parts.PartFacts(ctx, partPK)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("serialize stock item %d: part %d: %w", cmd.PK, partPK, err)
+		return nil, Result{}, fmt.Errorf("serialize stock item %d: part %d: %w", cmd.PK, partPK, err)
 	}
 	dest, err := h.locationFacts(ctx, cmd.Destination)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
+		return nil, Result{}, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
 	}
 	latest, err := h.latestSerial(ctx, cmd.SerialNumbers, partPK, part)
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
+		return nil, Result{}, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
 	}
 	serials, err := it.PlanSerialize(cmd.Quantity, cmd.SerialNumbers, cmd.Destination, dest, part, latest)
 	if err != nil {
-		return Result{}, nil, err
+		return nil, Result{}, err
 	}
 	pks := make([]int64, len(serials))
 	for i := range pks {
 		if pks[i], err = h.x.NextKey(ctx, StockItemCategory); err != nil {
-			return Result{}, nil, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
+			return nil, Result{}, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
 		}
 	}
 	var created []int64
@@ -858,6 +893,12 @@ func (h *StockHandlers) Serialize(ctx context.Context, cmd SerializeStock) (Resu
 		it, err := items.get(ctx, cmd.PK)
 		if err != nil {
 			return err
+		}
+		// InvenTree's serializeStock returns without a word for an item that already has
+		// a serial number, and the API answers 201 with no items: refused here instead, so
+		// the client learns that nothing happened.
+		if it.Serialized() {
+			return domain.Invalid("", msgAlreadySerialized)
 		}
 		scope := stock.SerialScopeFor(partPK, part, h.settings)
 		var taken []string
@@ -884,9 +925,9 @@ func (h *StockHandlers) Serialize(ctx context.Context, cmd SerializeStock) (Resu
 		return items.apply(ctx, it, own)
 	})
 	if err != nil {
-		return Result{}, nil, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
+		return nil, Result{}, fmt.Errorf("serialize stock item %d: %w", cmd.PK, err)
 	}
-	return res, created, nil
+	return created, res, nil
 }
 
 // Install installs an item (or part of it, split off first) into another.
@@ -953,6 +994,11 @@ func (h *StockHandlers) Uninstall(ctx context.Context, cmd UninstallStockItem) (
 		}
 		if !it.Exists() {
 			return &domain.NotFoundError{Kind: "StockItem", ID: cmd.PK}
+		}
+		// InvenTree's uninstall_into_location ignores an item that is not installed and
+		// the API answers 201; refused here instead, so nothing looks done that was not.
+		if it.BelongsTo() == 0 {
+			return domain.Invalid("", msgNotInstalled)
 		}
 		loc, err := h.locationFacts(ctx, cmd.Location)
 		if err != nil {

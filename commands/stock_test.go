@@ -135,14 +135,14 @@ func (f *stockFixture) ok(res commands.Result, err error) {
 
 func (f *stockFixture) location(name string, parent int64) int64 {
 	f.t.Helper()
-	res, pk, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: stock.LocationSpec{Name: name, Parent: parent}})
+	pk, res, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: stock.LocationSpec{Name: name, Parent: parent}})
 	f.ok(res, err)
 	return pk
 }
 
 func (f *stockFixture) create(req stock.NewStock) []int64 {
 	f.t.Helper()
-	res, pks, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: req})
+	pks, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: req})
 	f.ok(res, err)
 	return pks
 }
@@ -323,7 +323,7 @@ func TestStockSerialUniquenessUnderConcurrency(t *testing.T) {
 			case 2:
 				part = 3 // same tree, same serials
 			}
-			_, results[i], errs[i] = f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stock.NewStock{
+			results[i], _, errs[i] = f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stock.NewStock{
 				Part: part, Quantity: stockDec("5"), SerialNumbers: expr,
 			}})
 		}()
@@ -376,7 +376,7 @@ func TestStockSerialReservationsFollowTheItem(t *testing.T) {
 	loc := f.location("L", 0)
 	_, _, err = f.h.Serialize(f.ctx, commands.SerializeStock{PK: bulk, Quantity: 2, SerialNumbers: "X1, X3", Destination: loc})
 	stockWant(t, err, "serial_numbers", "Serial numbers already exist: X1")
-	res, pks, err := f.h.Serialize(f.ctx, commands.SerializeStock{PK: bulk, Quantity: 2, SerialNumbers: "~+", Destination: loc})
+	pks, res, err := f.h.Serialize(f.ctx, commands.SerializeStock{PK: bulk, Quantity: 2, SerialNumbers: "~+", Destination: loc})
 	f.ok(res, err)
 	if got := []string{f.load(pks[0]).Data().Serial, f.load(pks[1]).Data().Serial}; got[0] != "X3" || got[1] != "X4" {
 		t.Fatalf("~+ after X2 gave %v", got)
@@ -384,9 +384,12 @@ func TestStockSerialReservationsFollowTheItem(t *testing.T) {
 	if it := f.load(bulk); !it.Quantity().Equal(stockDec("2")) {
 		t.Fatalf("source holds %s", it.Quantity())
 	}
+	// InvenTree ignores serializing a serialized item; it is refused, with nothing appended.
+	before := f.head()
 	_, _, err = f.h.Serialize(f.ctx, commands.SerializeStock{PK: other, Quantity: 1, SerialNumbers: "9", Destination: loc})
-	if err != nil {
-		t.Fatalf("serializing a serialized item: %v", err)
+	stockWant(t, err, "", "already serialized")
+	if f.head() != before {
+		t.Fatalf("refused serialization appended events")
 	}
 	_, _, err = f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stock.NewStock{Part: 5, Quantity: stockDec("1"), SerialNumbers: "1"}})
 	stockWant(t, err, "serial_numbers", "non-trackable part")
@@ -402,7 +405,7 @@ func TestStockCreateDefaults(t *testing.T) {
 	if d := it.Data(); d.Location != loc || d.ExpiryDate != "2026-03-14" || !d.DeleteOnDeplete || d.Status != 10 {
 		t.Fatalf("defaults %+v", d)
 	}
-	res, pks, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stock.NewStock{Part: 1, Quantity: stockDec("3"), ExpiryDate: "2030-01-01"}, NoDefaultLocation: true})
+	pks, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stock.NewStock{Part: 1, Quantity: stockDec("3"), ExpiryDate: "2030-01-01"}, NoDefaultLocation: true})
 	f.ok(res, err)
 	if d := f.load(pks[0]).Data(); d.Location != 0 || d.ExpiryDate != "2030-01-01" {
 		t.Fatalf("explicit values %+v", d)
@@ -486,6 +489,9 @@ func TestStockUninstallAndStatus(t *testing.T) {
 	if it := f.load(comp); it.BelongsTo() != 0 || it.Data().Location != loc || len(f.load(asm).Installed()) != 0 {
 		t.Fatalf("after uninstall %+v", it.Data())
 	}
+	// Uninstalling an item that is not installed is refused (InvenTree ignores it).
+	_, err = f.h.Uninstall(f.ctx, commands.UninstallStockItem{PK: comp, Location: loc})
+	stockWant(t, err, "", "not installed")
 
 	_, err = f.h.ChangeStatus(f.ctx, commands.ChangeStockStatus{Items: []int64{asm, comp}, Status: 99})
 	stockWant(t, err, "status", "not a valid choice")

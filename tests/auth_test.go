@@ -66,6 +66,7 @@ func authRows() []authRow {
 		statusAuthRows(),
 		userAuthRows(),
 		partAuthRows(),
+		stockAuthRows(),
 	)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/part"
+	"github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/eventstore/esdb"
@@ -34,6 +35,7 @@ import (
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/parts"
+	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
 )
 
@@ -106,7 +108,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -143,7 +145,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
-	codec, err := domain.NewCodec(user.Events(), part.Events())
+	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events())
 	if err != nil {
 		return err
 	}
@@ -163,6 +165,17 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin()})
+	if err != nil {
+		return err
+	}
+	// No bill of materials is modelled yet, so installations are not checked against one.
+	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
+		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
+	})
+	if err != nil {
+		return err
+	}
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,
@@ -174,6 +187,10 @@ func (a *App) open(ctx context.Context) (err error) {
 		Parts:        api.NewPartQueries(a.Pool),
 		PartCommands: partCommands,
 		LogHead:      a.Store,
+		// Stock locations answer the parts' default_location checks too.
+		StockLocations: stockReadModel,
+		Stock:          stockReadModel,
+		StockCommands:  stockCommands,
 	}); err != nil {
 		return err
 	}
@@ -193,7 +210,31 @@ func projectors() ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector}, nil
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector()}, nil
+}
+
+// stockPartsJoin tells the stock read model where the parts read model keeps parts, so
+// that stock items show part_detail (InvenTree's PartBriefSerializer) and are searched
+// and ordered by part name and IPN.
+func stockPartsJoin() *stockrm.PartsJoin {
+	return &stockrm.PartsJoin{
+		Table: "parts", PK: "pk", Name: "name", IPN: "ipn", Description: "description", VariantOf: "variant_of",
+		Detail: `json_build_object(
+			'pk', p.pk, 'IPN', p.ipn, 'barcode_hash', '',
+			'category_default_location', (SELECT a.default_location FROM part_categories c
+				JOIN part_categories a ON a.pk = ANY(c.path_ids)
+				WHERE c.pk = p.category AND a.default_location IS NOT NULL ORDER BY a.level DESC LIMIT 1),
+			'default_location', p.default_location, 'default_expiry', p.default_expiry,
+			'name', p.name, 'revision', p.revision,
+			'full_name', CASE WHEN p.ipn <> '' THEN p.ipn || ' | ' ELSE '' END || p.name ||
+				CASE WHEN p.revision <> '' THEN ' | ' || p.revision ELSE '' END,
+			'description', p.description, 'image', NULL, 'thumbnail', '` + parts.BlankThumbnail + `',
+			'active', p.active, 'locked', p.locked, 'assembly', p.assembly, 'component', p.component,
+			'minimum_stock', round(p.minimum_stock, 6)::text, 'is_template', p.is_template,
+			'purchaseable', p.purchaseable, 'salable', p.salable, 'testable', p.testable,
+			'trackable', p.trackable, 'virtual', p.virtual, 'consumable', p.consumable, 'units', p.units,
+			'pricing_min', NULL, 'pricing_max', NULL)`,
+	}
 }
 
 func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {

@@ -26,6 +26,7 @@ import (
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/parts"
+	stockproj "github.com/stockledger/stockledger/projections/stock"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -51,6 +52,10 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	if err := parts.Migrate(ctx, pool, nil); err != nil {
+		t.Fatal(err)
+	}
+	// The part queries join the stock read model for the stock figures.
+	if err := stockproj.Migrate(ctx, pool, nil); err != nil {
 		t.Fatal(err)
 	}
 	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})

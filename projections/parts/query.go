@@ -423,23 +423,55 @@ const partColumns = `p.pk, p.name, p.description, p.ipn, p.revision, p.keywords,
 	p.testable, p.virtual, p.locked, p.consumable, p.link, p.notes, p.variant_of, p.revision_of,
 	p.responsible, p.creation_user, p.creation_date, c.name,
 	(SELECT count(*) FROM parts r WHERE r.revision_of = p.pk) AS revision_count,
-	coalesce(c.default_location, ` + ancestorDefaultLocation + `) AS category_default_location`
+	coalesce(c.default_location, ` + ancestorDefaultLocation + `) AS category_default_location,
+	st.in_stock::text, st.variant_stock::text, st.external_stock::text, st.stock_item_count`
 
-const partFrom = `parts p LEFT JOIN part_categories c ON c.pk = p.category`
+// partFrom joins the stock read model (projections/stock's stock_items and
+// stock_locations) for the stock figures of PartSerializer.annotate_queryset:
+//   - in_stock: the quantity of the part's own items that are in stock (IN_STOCK_FILTER)
+//   - variant_stock: the same for the parts below it in its variant tree
+//   - external_stock: in_stock at external locations
+//   - stock_item_count: the part's own items, in stock or not
+//
+// total_in_stock and unallocated_stock follow from them in scanPart.
+const partFrom = `parts p LEFT JOIN part_categories c ON c.pk = p.category
+	LEFT JOIN LATERAL (
+		SELECT coalesce(sum(s.quantity) FILTER (WHERE s.in_stock AND s.part = p.pk), 0) AS in_stock,
+			coalesce(sum(s.quantity) FILTER (WHERE s.in_stock AND s.part <> p.pk), 0) AS variant_stock,
+			coalesce(sum(s.quantity) FILTER (WHERE s.in_stock AND s.part = p.pk AND l.external), 0) AS external_stock,
+			count(*) FILTER (WHERE s.part = p.pk) AS stock_item_count
+		FROM stock_items s LEFT JOIN stock_locations l ON l.pk = s.location
+		WHERE s.part IN (WITH RECURSIVE tree(pk) AS (
+				SELECT p.pk UNION SELECT v.pk FROM parts v JOIN tree t ON v.variant_of = t.pk)
+			SELECT pk FROM tree)
+	) st ON true`
 
 func scanPart(row pgx.Row) (Part, error) {
 	var p Part
 	var ipn, keywords, link, notes, minStock, maxStock string
+	var inStock, variantStock, externalStock string
 	var created time.Time
 	err := row.Scan(&p.PK, &p.Name, &p.Description, &ipn, &p.Revision, &keywords, &p.Category,
 		&p.DefaultLocation, &p.DefaultExpiry, &p.Units, &minStock, &maxStock,
 		&p.Active, &p.Assembly, &p.Component, &p.IsTemplate, &p.Purchaseable, &p.Salable, &p.Trackable,
 		&p.Testable, &p.Virtual, &p.Locked, &p.Consumable, &link, &notes, &p.VariantOf, &p.RevisionOf,
 		&p.Responsible, &p.CreationUser, &created, &p.CategoryName,
-		&p.RevisionCount, &p.CategoryDefaultLocation)
+		&p.RevisionCount, &p.CategoryDefaultLocation,
+		&inStock, &variantStock, &externalStock, &p.StockItemCount)
 	if err != nil {
 		return Part{}, err
 	}
+	for _, f := range []struct {
+		dst  *Number
+		text string
+	}{{&p.InStock, inStock}, {&p.VariantStock, variantStock}, {&p.ExternalStock, externalStock}} {
+		if f.dst.Decimal, err = decimal.NewFromString(f.text); err != nil {
+			return Part{}, fmt.Errorf("stock figure %q: %w", f.text, err)
+		}
+	}
+	p.TotalInStock = Number{p.InStock.Add(p.VariantStock.Decimal)}
+	// Allocations are not modelled yet, so nothing of the total is allocated.
+	p.UnallocatedStock = p.TotalInStock
 	if p.MinimumStock.Decimal, err = decimal.NewFromString(minStock); err != nil {
 		return Part{}, fmt.Errorf("minimum_stock %q: %w", minStock, err)
 	}
@@ -555,14 +587,17 @@ type PartFilter struct {
 }
 
 var partOrdering = map[string][]string{
-	"name":             {"p.name"},
-	"creation_date":    {"p.creation_date"},
-	"IPN":              {"p.ipn"},
-	"category":         {"p.category"},
-	"default_location": {"p.default_location"},
-	"units":            {"p.units"},
-	"revision":         {"p.revision"},
-	"revision_count":   {"revision_count"},
+	"name":              {"p.name"},
+	"creation_date":     {"p.creation_date"},
+	"IPN":               {"p.ipn"},
+	"category":          {"p.category"},
+	"default_location":  {"p.default_location"},
+	"units":             {"p.units"},
+	"revision":          {"p.revision"},
+	"revision_count":    {"revision_count"},
+	"in_stock":          {"st.in_stock"},
+	"total_in_stock":    {"st.in_stock + st.variant_stock"},
+	"unallocated_stock": {"st.in_stock + st.variant_stock"},
 }
 
 // ListParts returns one page of the parts f selects and how many it selects in all.

@@ -52,9 +52,9 @@ type CategoryTreeNode struct {
 	Subcategories int64  `json:"subcategories"`
 }
 
-// Part is a part as InvenTree's PartSerializer shows it (API 530), without the fields
-// computed from other read models: stock figures (in_stock, total_in_stock,
-// unallocated_stock, stock_item_count, ...), orders, pricing, parameters.
+// Part is a part as InvenTree's PartSerializer shows it (API 530), with its stock
+// figures from the stock read model, without the fields computed from read models not
+// written yet: orders and allocations, pricing, parameters.
 type Part struct {
 	PK             int64              `json:"pk"`
 	Active         bool               `json:"active"`
@@ -105,6 +105,15 @@ type Part struct {
 	// among its ancestors.
 	CategoryDefaultLocation *int64   `json:"category_default_location"`
 	Tags                    []string `json:"tags"`
+	// Stock figures, from the stock read model (see partFrom): quantities in stock of
+	// the part itself, of its variants, of both, at external locations, and what of
+	// the total is not allocated; and how many stock items the part has.
+	InStock          Number `json:"in_stock"`
+	VariantStock     Number `json:"variant_stock"`
+	TotalInStock     Number `json:"total_in_stock"`
+	ExternalStock    Number `json:"external_stock"`
+	UnallocatedStock Number `json:"unallocated_stock"`
+	StockItemCount   int64  `json:"stock_item_count"`
 }
 
 // BlankThumbnail is what InvenTree shows for a part without an image

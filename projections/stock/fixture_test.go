@@ -136,7 +136,7 @@ func (f *fixture) location(name string, parent int64, edit ...func(*stockdomain.
 	for _, e := range edit {
 		e(&spec)
 	}
-	res, pk, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: spec})
+	pk, res, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: spec})
 	f.do(res, err)
 	return pk
 }
@@ -147,7 +147,7 @@ func (f *fixture) item(part int64, qty string, location int64, edit ...func(*sto
 	for _, e := range edit {
 		e(&req)
 	}
-	res, pks, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: req, NoDefaultLocation: location == 0})
+	pks, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: req, NoDefaultLocation: location == 0})
 	f.do(res, err)
 	return pks[0]
 }

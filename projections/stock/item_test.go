@@ -30,7 +30,7 @@ func TestItemFieldsAndQueries(t *testing.T) {
 	i3 := f.item(1, "0", top, func(r *stockdomain.NewStock) { r.DeleteOnDeplete = ref(false) })
 	i4 := f.item(1, "4", other, func(r *stockdomain.NewStock) { r.Status = 60 })
 	i5 := f.item(1, "1", 0)
-	res, serials, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{
+	serials, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{
 		Part: 2, Quantity: d("3"), SerialNumbers: "9, 10, 100", Location: other,
 		PurchasePrice: ref(d("1.25")), PurchasePriceCurrency: "EUR",
 	}})
@@ -102,14 +102,14 @@ func TestItemFieldsAndQueries(t *testing.T) {
 	if err != nil || total != 8 || len(page) != 2 || page[0].PK != i3 {
 		t.Fatalf("page %v of %d: %v", pksOf(page), total, err)
 	}
-	if ld := page[0].LocationDetail; ld == nil || ld.PK != top || ld.Pathstring != "Top" {
+	if ld := page[0].LocationDetail.Value; ld == nil || ld.PK != top || ld.Pathstring != "Top" {
 		t.Fatalf("location detail %+v", ld)
 	}
-	if lp := page[1].LocationPath; len(lp) != 1 || lp[0].PK != other {
+	if lp := page[1].LocationPath.Value; lp == nil || len(*lp) != 1 || (*lp)[0].PK != other {
 		t.Fatalf("location path %+v", lp)
 	}
 	deep, err := f.rm.GetItem(context.Background(), i1, stock.ItemFilter{PathDetail: true})
-	if err != nil || len(deep.LocationPath) != 3 || deep.LocationPath[1].Name != "Mid" {
+	if lp := deep.LocationPath.Value; err != nil || lp == nil || len(*lp) != 3 || (*lp)[1].Name != "Mid" {
 		t.Fatalf("path detail %+v %v", deep.LocationPath, err)
 	}
 
@@ -129,7 +129,7 @@ func TestItemFieldsAndQueries(t *testing.T) {
 	if err != nil || latest != "100" {
 		t.Fatalf("latest serial %q %v", latest, err)
 	}
-	res, next, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{Part: 2, Quantity: d("2"), SerialNumbers: "~+"}, NoDefaultLocation: true})
+	next, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{Part: 2, Quantity: d("2"), SerialNumbers: "~+"}, NoDefaultLocation: true})
 	f.do(res, err)
 	if got := []string{*f.getItem(next[0]).Serial, *f.getItem(next[1]).Serial}; !slices.Equal(got, []string{"101", "102"}) {
 		t.Fatalf("~+ gave %v", got)

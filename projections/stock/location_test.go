@@ -122,7 +122,7 @@ func TestLocationRules(t *testing.T) {
 
 	// Sibling names are unique; the same name elsewhere is fine.
 	_, _, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: stockdomain.LocationSpec{Name: "B", Parent: a}})
-	wantViolation(t, err, "", "Duplicate names cannot exist under the same parent")
+	wantViolation(t, err, "name", "Duplicate names cannot exist under the same parent")
 	f.location("B", c)
 	// Renaming frees the old name.
 	f.do(f.h.UpdateLocation(f.ctx, commands.UpdateStockLocation{PK: b, LocationEdit: stockdomain.LocationEdit{Name: ref("B2")}}))
@@ -222,7 +222,7 @@ func TestDeleteLocationOptions(t *testing.T) {
 			// A deleted sub-location's name is free again; a kept one's moved with it.
 			if !opts.DeleteSubLocations {
 				_, _, err := f.h.CreateLocation(f.ctx, commands.CreateStockLocation{LocationSpec: stockdomain.LocationSpec{Name: "Sub a", Parent: parent}})
-				wantViolation(t, err, "", "Duplicate names")
+				wantViolation(t, err, "name", "Duplicate names")
 			}
 			f.location("Doomed", parent)
 		})

@@ -66,3 +66,43 @@ func (r *ReadModel) pks(ctx context.Context, sql string, arg int64) ([]int64, er
 	}
 	return out, nil
 }
+
+// The lookups below answer the API's questions about other objects a request names.
+
+// LocationExists reports whether the read model holds location pk.
+func (r *ReadModel) LocationExists(ctx context.Context, pk int64) (bool, error) {
+	var ok bool
+	if err := r.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stock_locations WHERE pk = $1)`, pk).Scan(&ok); err != nil {
+		return false, fmt.Errorf("location %d exists: %w", pk, err)
+	}
+	return ok, nil
+}
+
+// PartVariants lists part and every part below it in its variant tree (InvenTree's
+// part.get_descendants(include_self=True)), nil when the parts read model does not
+// hold the part. Without a parts join it is the part alone, unchecked.
+func (r *ReadModel) PartVariants(ctx context.Context, part int64) ([]int64, error) {
+	if r.parts == nil {
+		return []int64{part}, nil
+	}
+	j := r.parts
+	sql := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = $1`, j.PK, j.Table, j.PK)
+	if j.VariantOf != "" {
+		sql = fmt.Sprintf(`WITH RECURSIVE tree(pk) AS (
+				SELECT %[1]s FROM %[2]s WHERE %[1]s = $1
+				UNION SELECT v.%[1]s FROM %[2]s v JOIN tree t ON v.%[3]s = t.pk)
+			SELECT pk FROM tree ORDER BY pk`, j.PK, j.Table, j.VariantOf)
+	}
+	rows, err := r.pool.Query(ctx, sql, part)
+	if err != nil {
+		return nil, fmt.Errorf("variants of part %d: %w", part, err)
+	}
+	pks, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("variants of part %d: %w", part, err)
+	}
+	if len(pks) == 0 {
+		return nil, nil
+	}
+	return pks, nil
+}

@@ -33,6 +33,9 @@ type PartsJoin struct {
 	Name        string // column of the part's name
 	IPN         string // column of the part's IPN
 	Description string // column of the part's description
+	// VariantOf is the column of the part's template (variant_of), for filters that
+	// include a part's variants. Optional: without it, a part has no variants.
+	VariantOf string
 	// Detail is an SQL expression over p that yields the PartBrief JSON object, e.g.
 	// "p.brief" or "jsonb_build_object('pk', p.pk, 'name', p.name, ...)". It is SQL
 	// written by the wiring code, never input.
@@ -44,6 +47,9 @@ func (j *PartsJoin) validate() error {
 		if !identifier(id) {
 			return fmt.Errorf("parts join: %q is not an SQL identifier", id)
 		}
+	}
+	if j.VariantOf != "" && !identifier(j.VariantOf) {
+		return fmt.Errorf("parts join: %q is not an SQL identifier", j.VariantOf)
 	}
 	if strings.TrimSpace(j.Detail) == "" {
 		return errors.New("parts join: no detail expression")
@@ -119,56 +125,73 @@ type LocationBrief struct {
 // fields other packages own (order references, supplier part numbers, allocations,
 // tags, tests) have their empty values.
 type Item struct {
-	PK                     int64           `json:"pk"`
-	Part                   int64           `json:"part"`
-	Quantity               Number          `json:"quantity"`
-	Serial                 *string         `json:"serial"`
-	Batch                  string          `json:"batch"`
-	Location               *int64          `json:"location"`
-	BelongsTo              *int64          `json:"belongs_to"`
-	Build                  *int64          `json:"build"`
-	ConsumedBy             *int64          `json:"consumed_by"`
-	Customer               *int64          `json:"customer"`
-	DeleteOnDeplete        bool            `json:"delete_on_deplete"`
-	ExpiryDate             *string         `json:"expiry_date"`
-	InStock                bool            `json:"in_stock"`
-	IsBuilding             bool            `json:"is_building"`
-	Link                   string          `json:"link"`
-	Notes                  *string         `json:"notes"`
-	Owner                  *int64          `json:"owner"`
-	Packaging              *string         `json:"packaging"`
-	Parent                 *int64          `json:"parent"`
-	PurchaseOrder          *int64          `json:"purchase_order"`
-	PurchaseOrderReference *string         `json:"purchase_order_reference"`
-	SalesOrder             *int64          `json:"sales_order"`
-	SalesOrderReference    *string         `json:"sales_order_reference"`
-	Status                 int             `json:"status"`
-	StatusText             string          `json:"status_text"`
-	StatusCustomKey        int             `json:"status_custom_key"`
-	SupplierPart           *int64          `json:"supplier_part"`
-	SKU                    *string         `json:"SKU"`
-	MPN                    *string         `json:"MPN"`
-	BarcodeHash            string          `json:"barcode_hash"`
-	CreationDate           *string         `json:"creation_date"`
-	StocktakeDate          *string         `json:"stocktake_date"`
-	Updated                *string         `json:"updated"`
-	PurchasePrice          *string         `json:"purchase_price"`
-	PurchasePriceCurrency  string          `json:"purchase_price_currency"`
-	Allocated              Number          `json:"allocated"`
-	Expired                bool            `json:"expired"`
-	InstalledItems         int             `json:"installed_items"`
-	ChildItems             int             `json:"child_items"`
-	Stale                  bool            `json:"stale"`
-	Tags                   []string        `json:"tags"`
-	TrackingItems          int             `json:"tracking_items"`
-	LocationDetail         *LocationBrief  `json:"location_detail,omitempty"`
-	LocationPath           []PathEntry     `json:"location_path,omitempty"`
-	PartDetail             json.RawMessage `json:"part_detail,omitempty"`
+	PK                     int64                 `json:"pk"`
+	Part                   int64                 `json:"part"`
+	Quantity               Number                `json:"quantity"`
+	Serial                 *string               `json:"serial"`
+	Batch                  string                `json:"batch"`
+	Location               *int64                `json:"location"`
+	BelongsTo              *int64                `json:"belongs_to"`
+	Build                  *int64                `json:"build"`
+	ConsumedBy             *int64                `json:"consumed_by"`
+	Customer               *int64                `json:"customer"`
+	DeleteOnDeplete        bool                  `json:"delete_on_deplete"`
+	ExpiryDate             *string               `json:"expiry_date"`
+	InStock                bool                  `json:"in_stock"`
+	IsBuilding             bool                  `json:"is_building"`
+	Link                   string                `json:"link"`
+	Notes                  *string               `json:"notes"`
+	Owner                  *int64                `json:"owner"`
+	Packaging              *string               `json:"packaging"`
+	Parent                 *int64                `json:"parent"`
+	PurchaseOrder          *int64                `json:"purchase_order"`
+	PurchaseOrderReference *string               `json:"purchase_order_reference"`
+	SalesOrder             *int64                `json:"sales_order"`
+	SalesOrderReference    *string               `json:"sales_order_reference"`
+	Status                 int                   `json:"status"`
+	StatusText             string                `json:"status_text"`
+	StatusCustomKey        int                   `json:"status_custom_key"`
+	SupplierPart           *int64                `json:"supplier_part"`
+	SKU                    *string               `json:"SKU"`
+	MPN                    *string               `json:"MPN"`
+	BarcodeHash            string                `json:"barcode_hash"`
+	CreationDate           *string               `json:"creation_date"`
+	StocktakeDate          *string               `json:"stocktake_date"`
+	Updated                *string               `json:"updated"`
+	PurchasePrice          *string               `json:"purchase_price"`
+	PurchasePriceCurrency  string                `json:"purchase_price_currency"`
+	Allocated              Number                `json:"allocated"`
+	Expired                bool                  `json:"expired"`
+	InstalledItems         int                   `json:"installed_items"`
+	ChildItems             int                   `json:"child_items"`
+	Stale                  bool                  `json:"stale"`
+	Tags                   []string              `json:"tags"`
+	TrackingItems          int                   `json:"tracking_items"`
+	LocationDetail         Detail[LocationBrief] `json:"location_detail,omitzero"`
+	LocationPath           Detail[[]PathEntry]   `json:"location_path,omitzero"`
+	// PartDetail is the part's PartBrief, with ItemFilter.PartDetail and a parts join;
+	// null when the parts read model does not hold the part.
+	PartDetail json.RawMessage `json:"part_detail,omitempty"`
 }
+
+// Detail is a field shown only when asked for (location_detail, path_detail): omitted
+// when not asked for, null when asked for and empty, as InvenTree shows them.
+type Detail[T any] struct {
+	Requested bool
+	Value     *T
+}
+
+// IsZero reports whether the detail was not asked for (for omitzero).
+func (d Detail[T]) IsZero() bool { return !d.Requested }
+
+// MarshalJSON writes the value, or null.
+func (d Detail[T]) MarshalJSON() ([]byte, error) { return json.Marshal(d.Value) }
 
 // ItemFilter selects and shapes stock items, with InvenTree's /api/stock/ filters.
 // Nil fields do not filter.
 type ItemFilter struct {
+	// PKs selects these items (nil: no filter).
+	PKs   []int64
 	Part  *int64
 	Parts []int64 // any of these parts (the API expands include_variants into it)
 	// Location filters by location. With Cascade (InvenTree's default) it includes the
@@ -357,6 +380,9 @@ func (r *ReadModel) itemQuery(f ItemFilter) *query {
 }
 
 func (r *ReadModel) itemFilters(q *query, f ItemFilter, ignoreLocation bool) {
+	if f.PKs != nil {
+		q.where("i.pk = ANY(" + q.arg(f.PKs) + ")")
+	}
 	if f.Part != nil {
 		q.where("i.part = " + q.arg(*f.Part))
 	}
@@ -500,11 +526,17 @@ func (r *ReadModel) scanItems(rows pgx.Rows, f ItemFilter) ([]Item, [][]int64, e
 			it.PurchasePrice = &s
 		}
 		it.Tags = []string{}
-		if f.LocationDetail && it.Location != nil && locName != nil {
-			it.LocationDetail = &LocationBrief{PK: *it.Location, Name: *locName, Pathstring: *locPath}
+		if f.LocationDetail {
+			it.LocationDetail.Requested = true
+			if it.Location != nil && locName != nil {
+				it.LocationDetail.Value = &LocationBrief{PK: *it.Location, Name: *locName, Pathstring: *locPath}
+			}
 		}
-		if len(part) > 0 {
+		switch {
+		case len(part) > 0:
 			it.PartDetail = part
+		case f.PartDetail && r.parts != nil:
+			it.PartDetail = json.RawMessage("null")
 		}
 		out = append(out, it)
 		paths = append(paths, locPKs)
@@ -534,10 +566,15 @@ func (r *ReadModel) fillLocationPaths(ctx context.Context, items []Item, paths [
 		return err
 	}
 	for i := range items {
-		items[i].LocationPath = []PathEntry{}
-		for _, pk := range paths[i] {
-			items[i].LocationPath = append(items[i].LocationPath, steps[pk])
+		items[i].LocationPath.Requested = true
+		if items[i].Location == nil {
+			continue
 		}
+		path := []PathEntry{}
+		for _, pk := range paths[i] {
+			path = append(path, steps[pk])
+		}
+		items[i].LocationPath.Value = &path
 	}
 	return nil
 }
@@ -800,8 +837,18 @@ type TreeFilter struct {
 	TreeID   *int64
 	Level    *int
 	MaxLevel *int
+	// Search matches name and description.
+	Search string
+	// Ordering: level (then name), name (then level), sublocations; "" is tree order
+	// (top-level locations, each followed by its subtree, siblings by name).
+	Ordering string
 	Limit    int
 	Offset   int
+}
+
+// treeOrdering is LocationTreeSerializer's ordering_fields with InvenTree's aliases.
+var treeOrdering = map[string][]string{
+	"level": {"s.level", "s.name"}, "name": {"s.name", "s.level"}, "sublocations": {"s.sublocations"},
 }
 
 // LocationTree returns locations in tree order (top-level locations, each followed by
@@ -821,6 +868,7 @@ func (r *ReadModel) LocationTree(ctx context.Context, f TreeFilter) ([]TreeNode,
 	if f.MaxLevel != nil {
 		q.where("s.level <= " + q.arg(*f.MaxLevel))
 	}
+	q.search(f.Search, []string{"s.name", "s.description"})
 	total := -1
 	if f.Limit > 0 {
 		if err := r.pool.QueryRow(ctx, q.count(), q.args...).Scan(&total); err != nil {
@@ -828,6 +876,9 @@ func (r *ReadModel) LocationTree(ctx context.Context, f TreeFilter) ([]TreeNode,
 		}
 	}
 	q.order("s.tree_id, s.name_path, s.pk")
+	if keys := orderKeys(f.Ordering, treeOrdering); len(keys) > 0 {
+		q.order(orderBy(f.Ordering, treeOrdering, "s.pk"))
+	}
 	q.page(f.Limit, f.Offset)
 	rows, err := r.pool.Query(ctx, q.sql(), q.args...)
 	if err != nil {

@@ -116,7 +116,7 @@ func TestTrackingEntriesPerAction(t *testing.T) {
 
 	// Serializing.
 	bulk := f.item(2, "5", a)
-	res, sns, err := f.h.Serialize(f.ctx, commands.SerializeStock{PK: bulk, Quantity: 2, SerialNumbers: "A1, A2", Destination: b, Notes: "sn"})
+	sns, res, err := f.h.Serialize(f.ctx, commands.SerializeStock{PK: bulk, Quantity: 2, SerialNumbers: "A1, A2", Destination: b, Notes: "sn"})
 	f.do(res, err)
 	f.wantEntries(bulk, entry{1, `{"quantity":5,"status":10}`, ""}, entry{13, `{"quantity":3,"removed":2}`, "sn"})
 	f.wantEntries(sns[1], entry{40, `{"quantity":1}`, "sn"}, entry{6, `{"serial":"A2"}`, "sn"})
@@ -218,7 +218,7 @@ func TestRebuildGivesIdenticalRows(t *testing.T) {
 	y := f.item(1, "20", b)
 	f.do(f.h.Transfer(f.ctx, commands.TransferStock{Items: []commands.StockLine{line(x, "10"), line(y, "20")}, Location: a}))
 	f.do(f.h.Remove(f.ctx, commands.RemoveStock{Items: []commands.StockLine{line(x, "5")}}))
-	res, sns, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{Part: 2, Quantity: d("3"), SerialNumbers: "1-3", Location: c}})
+	sns, res, err := f.h.CreateItems(f.ctx, commands.CreateStockItem{NewStock: stockdomain.NewStock{Part: 2, Quantity: d("3"), SerialNumbers: "1-3", Location: c}})
 	f.do(res, err)
 	f.do(f.h.Install(f.ctx, commands.InstallStockItem{PK: sns[0], StockItem: sns[1]}))
 	f.do(f.h.UpdateLocation(f.ctx, commands.UpdateStockLocation{PK: b, LocationEdit: stockdomain.LocationEdit{Name: ref("B2"), Parent: ref(int64(0))}}))
