@@ -42,7 +42,9 @@ def main(url, username, password):
     step("list parts in category (cascade)", lambda: len(Part.list(api, category=cat.pk, cascade=True)))
     shelf = step("create location", lambda: StockLocation.create(api, {"name": "Shelf A"}))
     bin_ = step("create sub-location", lambda: StockLocation.create(api, {"name": "Bin 1", "parent": shelf.pk}))
-    item = step("create stock item", lambda: StockItem.create(api, {"part": part.pk, "quantity": 100, "location": shelf.pk}))
+    # POST /api/stock/ answers with a list (API 383); the client hands it back as is.
+    created = step("create stock item", lambda: StockItem.create(api, {"part": part.pk, "quantity": 100, "location": shelf.pk}))
+    item = StockItem(api, pk=created[0]["pk"]) if isinstance(created, list) and created else created
     step("read stock item", lambda: StockItem(api, pk=item.pk).quantity)
     step("add stock", lambda: item.addStock(25, notes="delivery"))
     step("remove stock", lambda: item.removeStock(5))
