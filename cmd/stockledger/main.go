@@ -63,6 +63,7 @@ func newRoot(logger *slog.Logger) *cobra.Command {
 		migrateCmd(&cfg),
 		rebuildCmd(&cfg),
 		userCmd(&cfg),
+		benchCmd(&cfg),
 		&cobra.Command{
 			Use:   "version",
 			Short: "Print the version",
