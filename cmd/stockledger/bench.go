@@ -18,6 +18,7 @@ import (
 
 func benchCmd(cfg *server.Config) *cobra.Command {
 	b := bench.Config{Parts: 1000, Locations: 1000, Items: 100_000, ListClients: 50, DetailClients: 50, TransferClients: 16}
+	seedFlag := true
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Seed parts, locations and stock through the API, then measure list, detail and transfer requests",
@@ -31,6 +32,7 @@ scratch DATABASE_URL: the seed stays in the ledger) with a bench superuser.`,
 			ctx := cmd.Context()
 			out := cmd.OutOrStdout()
 			b.Progress = out
+			b.NoSeed = !seedFlag
 			if b.URL == "" {
 				stop, err := startBenchServer(ctx, cfg, &b)
 				if err != nil {
@@ -60,6 +62,7 @@ scratch DATABASE_URL: the seed stays in the ledger) with a bench superuser.`,
 	f.IntVar(&b.DetailClients, "detail-clients", b.DetailClients, "clients reading stock items (0 skips)")
 	f.IntVar(&b.TransferClients, "transfer-clients", b.TransferClients, "clients transferring stock (0 skips)")
 	f.DurationVar(&b.Duration, "duration", 20*time.Second, "duration of each scenario")
+	f.BoolVar(&seedFlag, "seed", true, "seed first; --seed=false measures the locations and items already there")
 	return cmd
 }
 
@@ -83,6 +86,10 @@ func startBenchServer(ctx context.Context, cfg *server.Config, b *bench.Config) 
 		return nil, errors.Join(err, app.Close())
 	}
 	b.URL = "http://" + ln.Addr().String()
+	b.AfterSeed = func(ctx context.Context) error {
+		_, err := app.Pool.Exec(ctx, "ANALYZE")
+		return err
+	}
 	serveCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan error, 1)
 	go func() { done <- app.Serve(serveCtx, ln) }()

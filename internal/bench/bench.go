@@ -40,6 +40,12 @@ type Config struct {
 	Duration time.Duration
 	// Progress receives a line now and then; optional.
 	Progress io.Writer
+	// NoSeed measures the server as it is: locations and items are discovered through
+	// the API instead of created.
+	NoSeed bool
+	// AfterSeed, if set, runs between the seed and the scenarios (the in-process bench
+	// refreshes the planner's statistics there, as autovacuum would have by then).
+	AfterSeed func(context.Context) error
 }
 
 // Result is one scenario's figures.
@@ -84,9 +90,20 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 	if err := c.login(ctx, cfg.Username, cfg.Password); err != nil {
 		return nil, err
 	}
-	w, err := seed(ctx, c, cfg)
+	var w *world
+	var err error
+	if cfg.NoSeed {
+		w, err = discover(ctx, c, cfg)
+	} else {
+		w, err = seed(ctx, c, cfg)
+	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.AfterSeed != nil {
+		if err := cfg.AfterSeed(ctx); err != nil {
+			return nil, err
+		}
 	}
 
 	var results []Result
@@ -183,6 +200,48 @@ func seed(ctx context.Context, c *client, cfg Config) (*world, error) {
 		return nil, fmt.Errorf("seed stock items: %w", err)
 	}
 	fmt.Fprintf(cfg.Progress, "seeded %d stock items in %s\n", len(w.items), time.Since(start).Round(time.Millisecond))
+	return w, nil
+}
+
+// discover finds up to cfg.Locations sub-locations and cfg.Items stock items on the
+// server, for a run without a seed.
+func discover(ctx context.Context, c *client, cfg Config) (*world, error) {
+	w := &world{}
+	var locs []struct {
+		PK     int64  `json:"pk"`
+		Parent *int64 `json:"parent"`
+	}
+	data, err := c.do(ctx, http.MethodGet, "/api/stock/location/", nil, http.StatusOK)
+	if err == nil {
+		err = json.Unmarshal(data, &locs)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("discover locations: %w", err)
+	}
+	for _, l := range locs {
+		if l.Parent != nil && len(w.leaves) < max(1, cfg.Locations) {
+			w.leaves = append(w.leaves, l.PK)
+		}
+	}
+	var page struct {
+		Results []struct {
+			PK int64 `json:"pk"`
+		} `json:"results"`
+	}
+	data, err = c.do(ctx, http.MethodGet, "/api/stock/?part_detail=false&limit="+strconv.Itoa(max(1, cfg.Items)), nil, http.StatusOK)
+	if err == nil {
+		err = json.Unmarshal(data, &page)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("discover stock items: %w", err)
+	}
+	for _, it := range page.Results {
+		w.items = append(w.items, it.PK)
+	}
+	if len(w.leaves) == 0 || len(w.items) == 0 {
+		return nil, errors.New("discover: the server has no sub-locations or no stock items to measure")
+	}
+	fmt.Fprintf(cfg.Progress, "found %d sub-locations and %d stock items\n", len(w.leaves), len(w.items))
 	return w, nil
 }
 
