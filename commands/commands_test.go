@@ -8,12 +8,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
 )
 
@@ -57,27 +55,16 @@ func (codec) Decode(typ string, _ int, data []byte) (domain.Event, error) {
 
 func (codec) Schema(string) int { return 1 }
 
+// newExecutor builds its own executor on a fresh ledger's store: it decodes the toy
+// events, not the domain's.
 func newExecutor(t *testing.T, maxAttempts int) (*commands.Executor, eventstore.Store) {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
+	l := ledgertest.New(t, ledgertest.Options{})
+	x, err := commands.New(commands.Config{Store: l.Store, Codec: codec{}, MaxAttempts: maxAttempts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(pool.Close)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	x, err := commands.New(commands.Config{Store: store, Codec: codec{}, MaxAttempts: maxAttempts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return x, store
+	return x, l.Store
 }
 
 func fresh() *counter { return &counter{} }

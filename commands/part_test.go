@@ -13,44 +13,24 @@ import (
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
-	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 )
 
 var partClock = time.Date(2026, 5, 6, 7, 8, 0, 0, time.UTC)
 
 type partFixture struct {
-	h     *commands.PartHandlers
-	x     *commands.Executor
-	store eventstore.Store
+	*ledgertest.Ledger
+	h *commands.PartHandlers
 }
 
 func newPartFixture(t *testing.T) partFixture {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{})
+	l := ledgertest.New(t, ledgertest.Options{Events: [][]domain.EventType{part.Events()}, MaxAttempts: 50})
+	h, err := commands.NewPartHandlers(l.Executor, func() time.Time { return partClock })
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(part.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool), MaxAttempts: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := commands.NewPartHandlers(x, func() time.Time { return partClock })
-	if err != nil {
-		t.Fatal(err)
-	}
-	return partFixture{h: h, x: x, store: store}
+	return partFixture{Ledger: l, h: h}
 }
 
 func (f partFixture) category(t *testing.T, name string, parent int64) int64 {
@@ -80,7 +60,7 @@ func (f partFixture) part(t *testing.T, name string, category int64, mutate ...f
 
 func (f partFixture) loadCategory(t *testing.T, id int64) *part.Category {
 	t.Helper()
-	c, _, err := commands.Load(context.Background(), f.x, eventstore.Stream("partcategory", id), func() *part.Category { return &part.Category{} })
+	c, _, err := commands.Load(context.Background(), f.Executor, eventstore.Stream("partcategory", id), func() *part.Category { return &part.Category{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +69,7 @@ func (f partFixture) loadCategory(t *testing.T, id int64) *part.Category {
 
 func (f partFixture) loadPart(t *testing.T, id int64) *part.Part {
 	t.Helper()
-	p, _, err := commands.Load(context.Background(), f.x, eventstore.Stream("part", id), func() *part.Part { return &part.Part{} })
+	p, _, err := commands.Load(context.Background(), f.Executor, eventstore.Stream("part", id), func() *part.Part { return &part.Part{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +431,7 @@ func TestDeleteCategoryOptions(t *testing.T) {
 				eventstore.Stream("part", tr.partA), eventstore.Stream("part", tr.partB),
 				eventstore.Stream("part", tr.partC), eventstore.Stream("part", tr.lockedActiveB),
 			} {
-				evs, err := f.store.ReadStream(ctx, stream, 1, 100)
+				evs, err := f.Store.ReadStream(ctx, stream, 1, 100)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -8,16 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
-	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/projections"
 	stockproj "github.com/stockledger/stockledger/projections/stock"
 )
@@ -51,72 +48,34 @@ func (p *stockParts) set(pk int64, f stock.PartFacts) {
 }
 
 type stockFixture struct {
-	t      *testing.T
-	ctx    context.Context
-	store  *postgres.Store
-	x      *commands.Executor
-	h      *commands.StockHandlers
-	runner *projections.Runner
-	parts  *stockParts
+	*ledgertest.Ledger
+	t     *testing.T
+	ctx   context.Context
+	h     *commands.StockHandlers
+	parts *stockParts
 }
 
 func newStockFixture(t *testing.T, settings stock.Settings) *stockFixture {
 	t.Helper()
 	ctx := commands.WithMetadata(context.Background(), eventstore.Metadata{User: "bob", UserID: 3})
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := projections.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := stockproj.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})
+	l := ledgertest.New(t, ledgertest.Options{
+		Events:      [][]domain.EventType{stock.Events()},
+		Migrations:  []ledgertest.Migration{stockproj.Migrate},
+		Projectors:  []projections.Projector{stockproj.NewProjector()},
+		MaxAttempts: 200,
+	})
+	rm, err := stockproj.NewReadModel(l.Pool, stockproj.ReadModelConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(stock.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool), MaxAttempts: 200})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rm, runner := stockReadModel(t, pool, store)
 	parts := &stockParts{facts: map[int64]stock.PartFacts{}, bom: map[[2]int64]bool{}}
 	h, err := commands.NewStockHandlers(commands.StockConfig{
-		Executor: x, Parts: parts, Lookup: rm, BOM: parts, Settings: settings, Now: func() time.Time { return stockClock },
+		Executor: l.Executor, Parts: parts, Lookup: rm, BOM: parts, Settings: settings, Now: func() time.Time { return stockClock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stockFixture{t: t, ctx: ctx, store: store, x: x, h: h, runner: runner, parts: parts}
-}
-
-func stockReadModel(t *testing.T, pool *pgxpool.Pool, store *postgres.Store) (*stockproj.ReadModel, *projections.Runner) {
-	t.Helper()
-	rm, err := stockproj.NewReadModel(pool, stockproj.ReadModelConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{
-		Log: store, Pool: pool, Projectors: []projections.Projector{stockproj.NewProjector()}, RetryDelay: 10 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = runner.Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
-	return rm, runner
+	return &stockFixture{Ledger: l, t: t, ctx: ctx, h: h, parts: parts}
 }
 
 // ok runs a command that must succeed and waits until the read model has it, since
@@ -126,11 +85,7 @@ func (f *stockFixture) ok(res commands.Result, err error) {
 	if err != nil {
 		f.t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := f.runner.WaitFor(ctx, res.Position); err != nil {
-		f.t.Fatal(err)
-	}
+	f.Wait(f.t, res.Position)
 }
 
 func (f *stockFixture) location(name string, parent int64) int64 {
@@ -149,7 +104,7 @@ func (f *stockFixture) create(req stock.NewStock) []int64 {
 
 func (f *stockFixture) load(pk int64) *stock.Item {
 	f.t.Helper()
-	it, _, err := commands.Load(f.ctx, f.x, eventstore.Stream("stockitem", pk), func() *stock.Item { return &stock.Item{} })
+	it, _, err := commands.Load(f.ctx, f.Executor, eventstore.Stream("stockitem", pk), func() *stock.Item { return &stock.Item{} })
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -158,7 +113,7 @@ func (f *stockFixture) load(pk int64) *stock.Item {
 
 func (f *stockFixture) head() eventstore.Position {
 	f.t.Helper()
-	pos, err := f.store.Head(f.ctx)
+	pos, err := f.Store.Head(f.ctx)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -218,7 +173,7 @@ func TestStockConcurrentAdjustmentsNeverGoNegative(t *testing.T) {
 
 	// Replay the item's stream: every quantity it passed through is >= 0, and the
 	// quantity that left it is accounted for by removals and split-off items.
-	recs, err := f.store.ReadStream(f.ctx, eventstore.Stream("stockitem", pk), 1, 1000)
+	recs, err := f.Store.ReadStream(f.ctx, eventstore.Stream("stockitem", pk), 1, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -522,7 +477,7 @@ func TestStockRetriesReuseKeys(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	next, err := f.x.NextKey(f.ctx, "stockitem")
+	next, err := f.Executor.NextKey(f.ctx, "stockitem")
 	if err != nil {
 		t.Fatal(err)
 	}

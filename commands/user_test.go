@@ -10,60 +10,40 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/user"
-	"github.com/stockledger/stockledger/eventstore/postgres"
 	"github.com/stockledger/stockledger/internal/auth"
-	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 )
 
 var userClock = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 type userFixture struct {
-	h    *commands.UserHandlers
-	x    *commands.Executor
-	pool *pgxpool.Pool
+	*ledgertest.Ledger
+	h *commands.UserHandlers
 }
 
 func newUserFixture(t *testing.T) userFixture {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := auth.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(user.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool), MaxAttempts: 50})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := ledgertest.New(t, ledgertest.Options{
+		Events:      [][]domain.EventType{user.Events()},
+		Migrations:  []ledgertest.Migration{auth.Migrate},
+		MaxAttempts: 50,
+	})
 	h, err := commands.NewUserHandlers(commands.UserHandlersConfig{
-		Executor: x, Credentials: auth.NewCredentials(pool), Now: func() time.Time { return userClock },
+		Executor: l.Executor, Credentials: auth.NewCredentials(l.Pool), Now: func() time.Time { return userClock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return userFixture{h: h, x: x, pool: pool}
+	return userFixture{Ledger: l, h: h}
 }
 
 func (f userFixture) load(t *testing.T, id int64) *user.User {
 	t.Helper()
-	u, _, err := commands.Load(context.Background(), f.x, fmt.Sprintf("user-%d", id), func() *user.User { return &user.User{} })
+	u, _, err := commands.Load(context.Background(), f.Executor, fmt.Sprintf("user-%d", id), func() *user.User { return &user.User{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +53,7 @@ func (f userFixture) load(t *testing.T, id int64) *user.User {
 func (f userFixture) credentials(t *testing.T) int {
 	t.Helper()
 	var n int
-	if err := f.pool.QueryRow(context.Background(), `SELECT count(*) FROM credentials`).Scan(&n); err != nil {
+	if err := f.Pool.QueryRow(context.Background(), `SELECT count(*) FROM credentials`).Scan(&n); err != nil {
 		t.Fatal(err)
 	}
 	return n
@@ -257,7 +237,7 @@ func TestEnsureAdminIsIdempotent(t *testing.T) {
 	if n != 1 {
 		t.Fatalf("admin created %d times", n)
 	}
-	claim, _, err := commands.Load(ctx, f.x, "username-admin", func() *user.UsernameClaim { return &user.UsernameClaim{} })
+	claim, _, err := commands.Load(ctx, f.Executor, "username-admin", func() *user.UsernameClaim { return &user.UsernameClaim{} })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +412,7 @@ func TestSetGroupsAndRuleSets(t *testing.T) {
 	if err != nil || res.Appended != 1 {
 		t.Fatalf("SetGroupRuleSet = %+v, %v", res, err)
 	}
-	grp, _, err := commands.Load(ctx, f.x, fmt.Sprintf("group-%d", g), func() *user.Group { return &user.Group{} })
+	grp, _, err := commands.Load(ctx, f.Executor, fmt.Sprintf("group-%d", g), func() *user.Group { return &user.Group{} })
 	if err != nil || grp.RuleSet(user.RoleStock) != (user.PermSet{View: true, Change: true, Delete: true}) {
 		t.Fatalf("rule set %+v, %v", grp.RuleSet(user.RoleStock), err)
 	}

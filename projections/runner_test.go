@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -13,9 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/projections"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -48,55 +48,17 @@ func (*tally) Reset(ctx context.Context, tx pgx.Tx) error {
 	return err
 }
 
-type fixture struct {
-	pool  *pgxpool.Pool
-	store *postgres.Store
-}
+// fixture is a ledger with the tally table; each test builds and starts its own runners.
+type fixture struct{ *ledgertest.Ledger }
 
 func newFixture(t *testing.T) fixture {
 	t.Helper()
-	ctx := context.Background()
-	pool, err := pgxpool.New(ctx, pgtest.NewDatabase(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(pool.Close)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := projections.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := pool.Exec(ctx, `CREATE TABLE tally (stream text PRIMARY KEY, n bigint NOT NULL, max_version bigint NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	return fixture{pool: pool, store: store}
+	return fixture{ledgertest.New(t, ledgertest.Options{Migrations: []ledgertest.Migration{migrateTally}})}
 }
 
-func (f fixture) runner(t *testing.T, p projections.Projector) *projections.Runner {
-	t.Helper()
-	r, err := projections.NewRunner(projections.RunnerConfig{
-		Log: f.store, Pool: f.pool, Projectors: []projections.Projector{p}, RetryDelay: 10 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
-func (f fixture) start(t *testing.T, r *projections.Runner) (stop func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = r.Run(ctx)
-	}()
-	return func() { cancel(); <-done }
+func migrateTally(ctx context.Context, pool *pgxpool.Pool, _ *slog.Logger) error {
+	_, err := pool.Exec(ctx, `CREATE TABLE tally (stream text PRIMARY KEY, n bigint NOT NULL, max_version bigint NOT NULL)`)
+	return err
 }
 
 func (f fixture) appendN(t *testing.T, streams, perStream int) eventstore.Position {
@@ -104,7 +66,7 @@ func (f fixture) appendN(t *testing.T, streams, perStream int) eventstore.Positi
 	var last eventstore.Position
 	for s := range streams {
 		for range perStream {
-			res, err := f.store.Append(context.Background(), fmt.Sprintf("thing-%d", s), eventstore.Any, eventstore.NewEvent{
+			res, err := f.Store.Append(context.Background(), fmt.Sprintf("thing-%d", s), eventstore.Any, eventstore.NewEvent{
 				ID: uuid.Must(uuid.NewV7()), Type: "Happened", Data: []byte(`{}`),
 			})
 			if err != nil {
@@ -119,7 +81,7 @@ func (f fixture) appendN(t *testing.T, streams, perStream int) eventstore.Positi
 // checkTally asserts that every stream was counted exactly once per event.
 func (f fixture) checkTally(t *testing.T, streams, perStream int) {
 	t.Helper()
-	rows, err := f.pool.Query(context.Background(), `SELECT stream, n, max_version FROM tally`)
+	rows, err := f.Pool.Query(context.Background(), `SELECT stream, n, max_version FROM tally`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -140,30 +102,21 @@ func (f fixture) checkTally(t *testing.T, streams, perStream int) {
 	}
 }
 
-func wait(t *testing.T, r *projections.Runner, pos eventstore.Position) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := r.WaitFor(ctx, pos); err != nil {
-		t.Fatal(err)
-	}
-}
-
 func TestRunnerAppliesEachEventOnceAcrossRestarts(t *testing.T) {
 	f := newFixture(t)
 	p := &tally{}
-	r := f.runner(t, p)
-	stop := f.start(t, r)
-	wait(t, r, f.appendN(t, 5, 10))
+	r := f.NewRunner(t, p)
+	stop := ledgertest.Start(t, r)
+	ledgertest.Wait(t, r, f.appendN(t, 5, 10))
 	f.checkTally(t, 5, 10)
 	stop()
 
 	// Events appended while no runner runs are picked up from the checkpoint.
 	last := f.appendN(t, 5, 10)
-	r2 := f.runner(t, p)
-	stop2 := f.start(t, r2)
+	r2 := f.NewRunner(t, p)
+	stop2 := ledgertest.Start(t, r2)
 	defer stop2()
-	wait(t, r2, last)
+	ledgertest.Wait(t, r2, last)
 	f.checkTally(t, 5, 20)
 }
 
@@ -171,38 +124,38 @@ func TestFailedBatchIsRolledBackAndRetried(t *testing.T) {
 	f := newFixture(t)
 	p := &tally{}
 	p.failures.Store(3)
-	r := f.runner(t, p)
-	stop := f.start(t, r)
+	r := f.NewRunner(t, p)
+	stop := ledgertest.Start(t, r)
 	defer stop()
-	wait(t, r, f.appendN(t, 3, 7))
+	ledgertest.Wait(t, r, f.appendN(t, 3, 7))
 	f.checkTally(t, 3, 7)
 }
 
 // Two runners of the same projector (two servers) still apply every event once.
 func TestTwoRunnersApplyEachEventOnce(t *testing.T) {
 	f := newFixture(t)
-	r1, r2 := f.runner(t, &tally{}), f.runner(t, &tally{})
-	stop1, stop2 := f.start(t, r1), f.start(t, r2)
+	r1, r2 := f.NewRunner(t, &tally{}), f.NewRunner(t, &tally{})
+	stop1, stop2 := ledgertest.Start(t, r1), ledgertest.Start(t, r2)
 	defer stop1()
 	defer stop2()
 	var last eventstore.Position
 	for range 10 {
 		last = f.appendN(t, 4, 5)
 	}
-	wait(t, r1, last)
-	wait(t, r2, last)
+	ledgertest.Wait(t, r1, last)
+	ledgertest.Wait(t, r2, last)
 	f.checkTally(t, 4, 50)
 }
 
 func TestRebuildFromStart(t *testing.T) {
 	f := newFixture(t)
 	p := &tally{}
-	r := f.runner(t, p)
-	stop := f.start(t, r)
-	wait(t, r, f.appendN(t, 4, 6))
+	r := f.NewRunner(t, p)
+	stop := ledgertest.Start(t, r)
+	ledgertest.Wait(t, r, f.appendN(t, 4, 6))
 	stop()
 	// Damage the read model, then rebuild it from the log.
-	if _, err := f.pool.Exec(context.Background(), `UPDATE tally SET n = 999`); err != nil {
+	if _, err := f.Pool.Exec(context.Background(), `UPDATE tally SET n = 999`); err != nil {
 		t.Fatal(err)
 	}
 	var calls int
@@ -220,7 +173,7 @@ func TestRebuildFromStart(t *testing.T) {
 
 func TestWaitForTimesOut(t *testing.T) {
 	f := newFixture(t)
-	r := f.runner(t, &tally{})
+	r := f.NewRunner(t, &tally{})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	if err := r.WaitFor(ctx, eventstore.Position{Commit: 1 << 40}); !errors.Is(err, context.DeadlineExceeded) {

@@ -11,16 +11,14 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
 	"github.com/stockledger/stockledger/internal/auth"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/users"
 )
@@ -31,60 +29,27 @@ var clock = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 // fixture is the write side, the users projection running, and an authenticator.
 type fixture struct {
-	pool   *pgxpool.Pool
-	store  eventstore.Store
-	h      *commands.UserHandlers
-	runner *projections.Runner
-	auth   *auth.Authenticator
-	now    time.Time // the authenticator's clock
+	*ledgertest.Ledger
+	h    *commands.UserHandlers
+	auth *auth.Authenticator
+	now  time.Time // the authenticator's clock
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	for _, m := range []func(context.Context, *pgxpool.Pool) error{
-		func(ctx context.Context, p *pgxpool.Pool) error { return postgres.Migrate(ctx, p, nil) },
-		func(ctx context.Context, p *pgxpool.Pool) error { return projections.Migrate(ctx, p, nil) },
-		func(ctx context.Context, p *pgxpool.Pool) error { return auth.Migrate(ctx, p, nil) },
-		func(ctx context.Context, p *pgxpool.Pool) error { return users.Migrate(ctx, p, nil) },
-	} {
-		if err := m(ctx, pool); err != nil {
-			t.Fatal(err)
-		}
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(user.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := ledgertest.New(t, ledgertest.Options{
+		Events:     [][]domain.EventType{user.Events()},
+		Migrations: []ledgertest.Migration{auth.Migrate, users.Migrate},
+		Projectors: []projections.Projector{users.NewProjector()},
+	})
 	h, err := commands.NewUserHandlers(commands.UserHandlersConfig{
-		Executor: x, Credentials: auth.NewCredentials(pool), Now: func() time.Time { return clock },
+		Executor: l.Executor, Credentials: auth.NewCredentials(l.Pool), Now: func() time.Time { return clock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{
-		Log: store, Pool: pool, Projectors: []projections.Projector{users.NewProjector()}, RetryDelay: 10 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = runner.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-
-	f := &fixture{pool: pool, store: store, h: h, runner: runner, now: clock}
-	f.auth, err = auth.New(auth.Config{Pool: pool, Now: func() time.Time { return f.now }})
+	f := &fixture{Ledger: l, h: h, now: clock}
+	f.auth, err = auth.New(auth.Config{Pool: l.Pool, Now: func() time.Time { return f.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,11 +59,7 @@ func newFixture(t *testing.T) *fixture {
 // sync waits until the read model shows what was appended up to res.
 func (f *fixture) sync(t *testing.T, res commands.Result) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := f.runner.WaitFor(ctx, res.Position); err != nil {
-		t.Fatal(err)
-	}
+	f.Wait(t, res.Position)
 }
 
 func (f *fixture) createUser(t *testing.T, c commands.CreateUser) int64 {
@@ -331,7 +292,7 @@ func TestTokenLastSeen(t *testing.T) {
 	alice := f.createUser(t, commands.CreateUser{Username: "alice"})
 	tok := f.token(t, alice, "")
 	ctx := context.Background()
-	q := users.NewQueries(f.pool)
+	q := users.NewQueries(f.Pool)
 
 	seen := func() *time.Time {
 		t.Helper()
@@ -374,10 +335,10 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 	alice := f.createUser(t, commands.CreateUser{Username: "alice", Password: "correct horse"})
 	tok := f.token(t, alice, "x")
 	var hash string
-	if err := f.pool.QueryRow(context.Background(), `SELECT password_hash FROM credentials WHERE kind = 'password'`).Scan(&hash); err != nil {
+	if err := f.Pool.QueryRow(context.Background(), `SELECT password_hash FROM credentials WHERE kind = 'password'`).Scan(&hash); err != nil {
 		t.Fatal(err)
 	}
-	recs, err := f.store.ReadAll(context.Background(), eventstore.Start, 10000)
+	recs, err := f.Store.ReadAll(context.Background(), eventstore.Start, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
-	"os"
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,9 +18,8 @@ import (
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockproj "github.com/stockledger/stockledger/projections/stock"
@@ -34,75 +30,34 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var clock = time.Date(2026, 2, 3, 23, 30, 0, 0, time.FixedZone("CET", 3600))
 
 type fixture struct {
-	t      *testing.T
-	pool   *pgxpool.Pool
-	h      *commands.PartHandlers
-	runner *projections.Runner
-	stop   func()
+	*ledgertest.Ledger
+	t *testing.T
+	h *commands.PartHandlers
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := projections.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := parts.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	// The part queries join the stock read model for the stock figures.
-	if err := stockproj.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(part.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h, err := commands.NewPartHandlers(x, func() time.Time { return clock })
-	if err != nil {
-		t.Fatal(err)
-	}
 	p, err := parts.NewProjector()
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{Log: store, Pool: pool, Projectors: []projections.Projector{p}, RetryDelay: 10 * time.Millisecond, Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
+	l := ledgertest.New(t, ledgertest.Options{
+		Events: [][]domain.EventType{part.Events()},
+		// The part queries join the stock read model for the stock figures.
+		Migrations: []ledgertest.Migration{parts.Migrate, stockproj.Migrate},
+		Projectors: []projections.Projector{p},
+	})
+	h, err := commands.NewPartHandlers(l.Executor, func() time.Time { return clock })
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = runner.Run(runCtx)
-	}()
-	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return &fixture{t: t, pool: pool, h: h, runner: runner, stop: stop}
+	return &fixture{Ledger: l, t: t, h: h}
 }
 
 // wait blocks until the read model has applied res, as api/ does after a write.
 func (f *fixture) wait(res commands.Result) {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := f.runner.WaitFor(ctx, res.Position); err != nil {
-		f.t.Fatal(err)
-	}
+	f.Wait(f.t, res.Position)
 }
 
 func (f *fixture) category(name string, parent int64, mutate ...func(*part.CategoryFields)) int64 {
@@ -155,7 +110,7 @@ func (f *fixture) updatePart(id int64, patch part.PartPatch) {
 func (f *fixture) deleteCategory(id int64, opts part.DeleteOptions) {
 	f.t.Helper()
 	ctx := context.Background()
-	contents, err := parts.CategoryContents(ctx, f.pool, id)
+	contents, err := parts.CategoryContents(ctx, f.Pool, id)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -170,7 +125,7 @@ func (f *fixture) deleteCategory(id int64, opts part.DeleteOptions) {
 
 func (f *fixture) getCategory(id int64) parts.Category {
 	f.t.Helper()
-	c, err := parts.GetCategory(context.Background(), f.pool, id, true)
+	c, err := parts.GetCategory(context.Background(), f.Pool, id, true)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -180,7 +135,7 @@ func (f *fixture) getCategory(id int64) parts.Category {
 // checkConsistent recomputes every stored counter and path from scratch and compares.
 func (f *fixture) checkConsistent() {
 	f.t.Helper()
-	rows, err := f.pool.Query(context.Background(), `
+	rows, err := f.Pool.Query(context.Background(), `
 		SELECT c.pk, c.name,
 			c.part_count, (SELECT count(*) FROM parts p JOIN part_categories pc ON pc.pk = p.category
 				WHERE pc.path_ids @> ARRAY[c.pk]),
@@ -277,7 +232,7 @@ func TestCategoriesShape(t *testing.T) {
 	}
 
 	// JSON: InvenTree's keys and types; path only when asked for.
-	plain, err := parts.GetCategory(context.Background(), f.pool, s.capacitors, false)
+	plain, err := parts.GetCategory(context.Background(), f.Pool, s.capacitors, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +251,7 @@ func TestCategoriesShape(t *testing.T) {
 		t.Errorf("capacitors = %s", b)
 	}
 
-	if _, err := parts.GetCategory(context.Background(), f.pool, 999, false); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := parts.GetCategory(context.Background(), f.Pool, 999, false); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("missing category: %v", err)
 	}
 }
@@ -404,7 +359,7 @@ func TestListCategories(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cats, total, err := parts.ListCategories(ctx, f.pool, tt.filter)
+			cats, total, err := parts.ListCategories(ctx, f.Pool, tt.filter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -427,7 +382,7 @@ func TestListCategories(t *testing.T) {
 			}
 		})
 	}
-	cats, _, err := parts.ListCategories(ctx, f.pool, parts.CategoryFilter{PathDetail: true, Name: ptr("Fasteners")})
+	cats, _, err := parts.ListCategories(ctx, f.Pool, parts.CategoryFilter{PathDetail: true, Name: ptr("Fasteners")})
 	if err != nil || len(cats) != 1 || len(*cats[0].Path.Value) != 2 {
 		t.Fatalf("path detail: %+v, %v", cats, err)
 	}
@@ -436,7 +391,7 @@ func TestListCategories(t *testing.T) {
 func TestCategoryTree(t *testing.T) {
 	f := newFixture(t)
 	s := buildShop(f)
-	nodes, total, err := parts.CategoryTree(context.Background(), f.pool, "", parts.Page{})
+	nodes, total, err := parts.CategoryTree(context.Background(), f.Pool, "", parts.Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -458,7 +413,7 @@ func TestCategoryTree(t *testing.T) {
 			t.Errorf("%s lacks %s", b, key)
 		}
 	}
-	nodes, _, err = parts.CategoryTree(context.Background(), f.pool, "-subcategories", parts.Page{Limit: 1})
+	nodes, _, err = parts.CategoryTree(context.Background(), f.Pool, "-subcategories", parts.Page{Limit: 1})
 	if err != nil || len(nodes) != 1 || nodes[0].PK != s.electronics {
 		t.Fatalf("by subcategories: %+v, %v", nodes, err)
 	}
@@ -516,7 +471,7 @@ func TestListParts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ps, total, err := parts.ListParts(ctx, f.pool, tt.filter)
+			ps, total, err := parts.ListParts(ctx, f.Pool, tt.filter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -543,7 +498,7 @@ func TestPartShape(t *testing.T) {
 	s := buildShop(f)
 	ctx := context.Background()
 
-	p, err := parts.GetPart(ctx, f.pool, s.r10k, parts.PartDetail{})
+	p, err := parts.GetPart(ctx, f.Pool, s.r10k, parts.PartDetail{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -578,7 +533,7 @@ func TestPartShape(t *testing.T) {
 
 	// Details when asked for; a part without a category shows them as null.
 	d := parts.PartDetail{CategoryDetail: true, PathDetail: true}
-	p, err = parts.GetPart(ctx, f.pool, s.max232, d)
+	p, err = parts.GetPart(ctx, f.Pool, s.max232, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -591,7 +546,7 @@ func TestPartShape(t *testing.T) {
 	if p.CategoryDefaultLocation == nil || *p.CategoryDefaultLocation != 8 {
 		t.Fatalf("category default location = %v, want IC's", p.CategoryDefaultLocation)
 	}
-	w, err := parts.GetPart(ctx, f.pool, s.widget, d)
+	w, err := parts.GetPart(ctx, f.Pool, s.widget, d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,15 +556,15 @@ func TestPartShape(t *testing.T) {
 			t.Errorf("%s lacks %s", b, frag)
 		}
 	}
-	list, _, err := parts.ListParts(ctx, f.pool, parts.PartFilter{PartDetail: d, Category: &s.fasteners})
+	list, _, err := parts.ListParts(ctx, f.Pool, parts.PartFilter{PartDetail: d, Category: &s.fasteners})
 	if err != nil || len(list) != 2 || list[0].CategoryDetail.Value.Name != "Fasteners" {
 		t.Fatalf("list with details: %+v, %v", list, err)
 	}
 
-	if _, err := parts.GetPart(ctx, f.pool, 999, parts.PartDetail{}); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := parts.GetPart(ctx, f.Pool, 999, parts.PartDetail{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("missing part: %v", err)
 	}
-	if n, err := parts.CountDirectParts(ctx, f.pool, s.resistors); err != nil || n != 2 {
+	if n, err := parts.CountDirectParts(ctx, f.Pool, s.resistors); err != nil || n != 2 {
 		t.Fatalf("direct parts = %d, %v", n, err)
 	}
 }
@@ -623,7 +578,7 @@ func TestPartEditsReachTheReadModel(t *testing.T) {
 		MaximumStock: ptr(decimal.NewFromInt(500)), Active: ptr(false), DefaultLocation: ptr(int64(0)),
 		Notes: ptr("n"), Responsible: ptr(int64(4)), DefaultExpiry: ptr(int64(30)),
 	})
-	p, err := parts.GetPart(ctx, f.pool, s.r10k, parts.PartDetail{})
+	p, err := parts.GetPart(ctx, f.Pool, s.r10k, parts.PartDetail{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -637,7 +592,7 @@ func TestPartEditsReachTheReadModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.wait(res)
-	if _, err := parts.GetPart(ctx, f.pool, s.r10k, parts.PartDetail{}); !errors.Is(err, domain.ErrNotFound) {
+	if _, err := parts.GetPart(ctx, f.Pool, s.r10k, parts.PartDetail{}); !errors.Is(err, domain.ErrNotFound) {
 		t.Fatalf("deleted part: %v", err)
 	}
 	f.checkConsistent()
@@ -684,7 +639,7 @@ func TestCategoryDeletesInTheReadModel(t *testing.T) {
 			f.deleteCategory(s.ic, tt.opts)
 			f.checkConsistent()
 
-			cats, _, err := parts.ListCategories(ctx, f.pool, parts.CategoryFilter{Ordering: "pathstring"})
+			cats, _, err := parts.ListCategories(ctx, f.Pool, parts.CategoryFilter{Ordering: "pathstring"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -695,7 +650,7 @@ func TestCategoryDeletesInTheReadModel(t *testing.T) {
 			if !slices.Equal(gotCats, tt.wantCats) {
 				t.Errorf("categories = %v\nwant         %v", gotCats, tt.wantCats)
 			}
-			ps, _, err := parts.ListParts(ctx, f.pool, parts.PartFilter{})
+			ps, _, err := parts.ListParts(ctx, f.Pool, parts.PartFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -745,16 +700,16 @@ func TestRebuildGivesIdenticalRows(t *testing.T) {
 	f.part("E1", extra)
 	f.deleteCategory(s.transceivers, part.DeleteOptions{})
 	f.deleteCategory(s.resistors, part.DeleteOptions{DeleteParts: true})
-	before := dump(t, f.pool)
-	f.stop() // a rebuild runs with the server's runner stopped
+	before := dump(t, f.Pool)
+	f.Stop() // a rebuild runs with the server's runner stopped
 
-	if _, err := f.pool.Exec(context.Background(), `UPDATE part_categories SET part_count = 999, name = 'damaged'`); err != nil {
+	if _, err := f.Pool.Exec(context.Background(), `UPDATE part_categories SET part_count = 999, name = 'damaged'`); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.runner.Rebuild(context.Background(), parts.Name, nil); err != nil {
+	if err := f.Runner.Rebuild(context.Background(), parts.Name, nil); err != nil {
 		t.Fatal(err)
 	}
-	if after := dump(t, f.pool); after != before {
+	if after := dump(t, f.Pool); after != before {
 		t.Fatalf("rebuild differs:\nbefore %s\nafter  %s", before, after)
 	}
 	f.checkConsistent()
@@ -814,7 +769,7 @@ func TestProjectionIsOrderIndependentWithinADelete(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{t: t, pool: pool}
+	f := &fixture{Ledger: &ledgertest.Ledger{Pool: pool}, t: t}
 	pf := func(id, category int64) part.PartCreated {
 		fields := part.DefaultPartFields()
 		fields.Name, fields.Category = "P", category

@@ -9,16 +9,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	stockdomain "github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/stock"
 )
@@ -48,77 +46,40 @@ func (p *parts) set(pk int64, f stockdomain.PartFacts) {
 }
 
 type fixture struct {
-	t      *testing.T
-	ctx    context.Context
-	pool   *pgxpool.Pool
-	store  *postgres.Store
-	runner *projections.Runner
-	rm     *stock.ReadModel
-	h      *commands.StockHandlers
-	parts  *parts
+	*ledgertest.Ledger
+	t     *testing.T
+	ctx   context.Context
+	rm    *stock.ReadModel
+	h     *commands.StockHandlers
+	parts *parts
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := commands.WithMetadata(context.Background(), eventstore.Metadata{User: "alice", UserID: 7})
-	pool := pgtest.NewPool(t)
-	for _, migrate := range []func(context.Context, *pgxpool.Pool) error{
-		func(ctx context.Context, p *pgxpool.Pool) error { return postgres.Migrate(ctx, p, nil) },
-		func(ctx context.Context, p *pgxpool.Pool) error { return projections.Migrate(ctx, p, nil) },
-		func(ctx context.Context, p *pgxpool.Pool) error { return stock.Migrate(ctx, p, nil) },
-	} {
-		if err := migrate(ctx, pool); err != nil {
-			t.Fatal(err)
-		}
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(stockdomain.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rm, err := stock.NewReadModel(pool, stock.ReadModelConfig{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{
-		Log: store, Pool: pool, Projectors: []projections.Projector{stock.NewProjector()}, RetryDelay: 10 * time.Millisecond,
+	l := ledgertest.New(t, ledgertest.Options{
+		Events:     [][]domain.EventType{stockdomain.Events()},
+		Migrations: []ledgertest.Migration{stock.Migrate},
+		Projectors: []projections.Projector{stock.NewProjector()},
 	})
+	rm, err := stock.NewReadModel(l.Pool, stock.ReadModelConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runCtx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = runner.Run(runCtx)
-	}()
-	t.Cleanup(func() { cancel(); <-done })
 	p := &parts{facts: map[int64]stockdomain.PartFacts{}}
 	h, err := commands.NewStockHandlers(commands.StockConfig{
-		Executor: x, Parts: p, Lookup: rm, Now: func() time.Time { return clock },
+		Executor: l.Executor, Parts: p, Lookup: rm, Now: func() time.Time { return clock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, ctx: ctx, pool: pool, store: store, runner: runner, rm: rm, h: h, parts: p}
+	return &fixture{Ledger: l, t: t, ctx: ctx, rm: rm, h: h, parts: p}
 }
 
 // wait blocks until the read models have applied res.
 func (f *fixture) wait(res commands.Result) {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	if err := f.runner.WaitFor(ctx, res.Position); err != nil {
-		f.t.Fatal(err)
-	}
+	f.Wait(f.t, res.Position)
 }
 
 // do runs a command that must succeed and waits for the read models.

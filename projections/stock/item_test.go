@@ -138,20 +138,20 @@ func TestItemFieldsAndQueries(t *testing.T) {
 
 func TestPartsJoin(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.pool.Exec(context.Background(), `CREATE TABLE parts (pk bigint PRIMARY KEY, name text, ipn text, description text)`); err != nil {
+	if _, err := f.Pool.Exec(context.Background(), `CREATE TABLE parts (pk bigint PRIMARY KEY, name text, ipn text, description text)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.pool.Exec(context.Background(), `INSERT INTO parts VALUES (1, 'Widget', 'W-1', 'a widget'), (2, 'Anchor', 'A-9', 'heavy')`); err != nil {
+	if _, err := f.Pool.Exec(context.Background(), `INSERT INTO parts VALUES (1, 'Widget', 'W-1', 'a widget'), (2, 'Anchor', 'A-9', 'heavy')`); err != nil {
 		t.Fatal(err)
 	}
-	rm, err := stock.NewReadModel(f.pool, stock.ReadModelConfig{Parts: &stock.PartsJoin{
+	rm, err := stock.NewReadModel(f.Pool, stock.ReadModelConfig{Parts: &stock.PartsJoin{
 		Table: "parts", PK: "pk", Name: "name", IPN: "ipn", Description: "description",
 		Detail: "jsonb_build_object('pk', p.pk, 'name', p.name, 'IPN', p.ipn)",
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := stock.NewReadModel(f.pool, stock.ReadModelConfig{Parts: &stock.PartsJoin{Table: "parts; drop"}}); err == nil {
+	if _, err := stock.NewReadModel(f.Pool, stock.ReadModelConfig{Parts: &stock.PartsJoin{Table: "parts; drop"}}); err == nil {
 		t.Fatal("accepted a table name that is not an identifier")
 	}
 	f.parts.set(1, stockdomain.PartFacts{})

@@ -226,7 +226,7 @@ func TestRebuildGivesIdenticalRows(t *testing.T) {
 	f.do(f.h.DeleteItem(f.ctx, commands.DeleteStockItem{PK: y}))
 
 	before := f.dump()
-	if err := f.runner.Rebuild(context.Background(), stock.ProjectorName, nil); err != nil {
+	if err := f.Runner.Rebuild(context.Background(), stock.ProjectorName, nil); err != nil {
 		t.Fatal(err)
 	}
 	if after := f.dump(); after != before {
@@ -240,7 +240,7 @@ func (f *fixture) dump() string {
 	var out string
 	for _, table := range []string{"stock_locations", "stock_items", "stock_tracking"} {
 		var rows string
-		if err := f.pool.QueryRow(context.Background(),
+		if err := f.Pool.QueryRow(context.Background(),
 			`SELECT coalesce(json_agg(t ORDER BY t.pk)::text, '') FROM `+table+` t`).Scan(&rows); err != nil {
 			f.t.Fatal(err)
 		}

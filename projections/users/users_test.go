@@ -7,16 +7,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/user"
 	"github.com/stockledger/stockledger/eventstore"
-	"github.com/stockledger/stockledger/eventstore/postgres"
 	"github.com/stockledger/stockledger/internal/auth"
+	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
-	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/users"
 )
@@ -26,59 +23,26 @@ func TestMain(m *testing.M) { pgtest.Main(m) }
 var clock = time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC)
 
 type fixture struct {
-	pool   *pgxpool.Pool
-	h      *commands.UserHandlers
-	runner *projections.Runner
-	q      *users.Queries
-	last   eventstore.Position
+	*ledgertest.Ledger
+	h    *commands.UserHandlers
+	q    *users.Queries
+	last eventstore.Position
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	ctx := context.Background()
-	pool := pgtest.NewPool(t)
-	if err := postgres.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := projections.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := auth.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if err := users.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	store, err := postgres.New(pool, postgres.Config{PollInterval: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
-	codec, err := domain.NewCodec(user.Events())
-	if err != nil {
-		t.Fatal(err)
-	}
-	x, err := commands.New(commands.Config{Store: store, Codec: codec, Keys: sequence.New(pool)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := ledgertest.New(t, ledgertest.Options{
+		Events:     [][]domain.EventType{user.Events()},
+		Migrations: []ledgertest.Migration{auth.Migrate, users.Migrate},
+		Projectors: []projections.Projector{users.NewProjector()},
+	})
 	h, err := commands.NewUserHandlers(commands.UserHandlersConfig{
-		Executor: x, Credentials: auth.NewCredentials(pool), Now: func() time.Time { return clock },
+		Executor: l.Executor, Credentials: auth.NewCredentials(l.Pool), Now: func() time.Time { return clock },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	runner, err := projections.NewRunner(projections.RunnerConfig{
-		Log: store, Pool: pool, Projectors: []projections.Projector{users.NewProjector()}, RetryDelay: 10 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); _ = runner.Run(runCtx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return &fixture{pool: pool, h: h, runner: runner, q: users.NewQueries(pool)}
+	return &fixture{Ledger: l, h: h, q: users.NewQueries(l.Pool)}
 }
 
 // did records where a command's events landed; sync waits for the read model there.
@@ -94,11 +58,7 @@ func (f *fixture) did(t *testing.T, res commands.Result, err error) {
 
 func (f *fixture) sync(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := f.runner.WaitFor(ctx, f.last); err != nil {
-		t.Fatal(err)
-	}
+	f.Wait(t, f.last)
 }
 
 func (f *fixture) user(t *testing.T, c commands.CreateUser) int64 {
@@ -334,10 +294,10 @@ func TestUsersReadModelFollowsChangesAndRebuilds(t *testing.T) {
 	check(t)
 
 	// The read model is a function of the log: rebuilt from the start, it is the same.
-	if _, err := f.pool.Exec(ctx, `UPDATE users SET username = 'damaged'`); err != nil {
+	if _, err := f.Pool.Exec(ctx, `UPDATE users SET username = 'damaged'`); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.runner.Rebuild(ctx, users.Name, nil); err != nil {
+	if err := f.Runner.Rebuild(ctx, users.Name, nil); err != nil {
 		t.Fatal(err)
 	}
 	check(t)
