@@ -84,6 +84,11 @@ func (s *server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// authDetailer is an authentication error that knows InvenTree's exact wording for
+// its case ("Token has expired", "Invalid token header. ..."); without one the generic
+// DRF message is used.
+type authDetailer interface{ AuthDetail() string }
+
 func (s *server) errorResponse(r *http.Request, err error) (int, any) {
 	var (
 		reqErr   *RequestError
@@ -91,7 +96,11 @@ func (s *server) errorResponse(r *http.Request, err error) (int, any) {
 		notFound *domain.NotFoundError
 		tooLarge *http.MaxBytesError
 	)
+	var worded authDetailer
 	switch {
+	case (errors.Is(err, user.ErrInvalidToken) || errors.Is(err, user.ErrBadCredentials)) &&
+		errors.As(err, &worded) && worded.AuthDetail() != "":
+		return http.StatusUnauthorized, detailBody{worded.AuthDetail()}
 	case errors.Is(err, user.ErrInvalidToken):
 		return http.StatusUnauthorized, detailBody{msgInvalidToken}
 	case errors.Is(err, user.ErrBadCredentials):

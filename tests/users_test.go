@@ -143,7 +143,7 @@ func TestTokenExpiryAndRevoke(t *testing.T) {
 		t.Fatalf("created token %+v: the creation answer shows the raw key, once", old)
 	}
 	// InvenTree: "Token has expired"; see TestAuthBadCredentials for the wording.
-	s.Token(old.Token).Call(http.MethodGet, "/api/user/me/", nil, http.StatusUnauthorized)
+	s.Token(old.Token).Do(http.MethodGet, "/api/user/me/", nil).WantDetail(http.StatusUnauthorized, "Token has expired")
 
 	var fresh apiToken
 	alice.Call(http.MethodPost, "/api/user/tokens/", map[string]any{"name": "script"}, http.StatusCreated).JSON(&fresh)
@@ -193,7 +193,7 @@ func TestTokenExpiryAndRevoke(t *testing.T) {
 
 	// Revoking: 204, then the token is refused and listed as revoked.
 	script.Call(http.MethodDelete, fmt.Sprintf("/api/user/tokens/%d/", fresh.ID), nil, http.StatusNoContent)
-	script.Call(http.MethodGet, "/api/user/me/", nil, http.StatusUnauthorized)
+	script.Do(http.MethodGet, "/api/user/me/", nil).WantDetail(http.StatusUnauthorized, "Token has been revoked")
 	var after apiToken
 	alice.Get(fmt.Sprintf("/api/user/tokens/%d/", fresh.ID), http.StatusOK).JSON(&after)
 	if !after.Revoked || after.Active {

@@ -31,6 +31,9 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() + ": " + e.Detail }
 func (e *Error) Unwrap() error { return e.Err }
 
+// AuthDetail is the message the client reads: DRF's or InvenTree's wording.
+func (e *Error) AuthDetail() string { return e.Detail }
+
 func tokenError(detail string) error { return &Error{Err: user.ErrInvalidToken, Detail: detail} }
 func basicError(detail string) error { return &Error{Err: user.ErrBadCredentials, Detail: detail} }
 
@@ -200,13 +203,14 @@ func (a *Authenticator) token(ctx context.Context, key string) (user.Access, boo
 		credential uuid.UUID
 		expiry     time.Time
 		revoked    bool
+		reason     *string
 		lastUsed   *time.Time
 		ra         roleArrays
 	)
-	dest := append([]any{&acc.TokenID, &credential, &expiry, &revoked, &lastUsed,
+	dest := append([]any{&acc.TokenID, &credential, &expiry, &revoked, &reason, &lastUsed,
 		&acc.UserID, &acc.Username, &acc.Active, &acc.Staff, &acc.Superuser}, ra.scanTargets()...)
 	err := a.pool.QueryRow(ctx, `
-		SELECT t.pk, c.id, t.expiry, t.revoked, c.last_used_at,
+		SELECT t.pk, c.id, t.expiry, t.revoked, t.revoke_reason, c.last_used_at,
 		       u.pk, u.username, u.is_active, u.is_staff, u.is_superuser,
 		       r.roles, r.v, r.a, r.c, r.d
 		FROM credentials c
@@ -224,6 +228,9 @@ func (a *Authenticator) token(ctx context.Context, key string) (user.Access, boo
 	switch {
 	case !acc.Active:
 		return user.Access{}, false, tokenError(msgUserInactive)
+	case revoked && reason != nil && *reason == user.RevokedReplaced:
+		// InvenTree deletes a token replaced by name: its key is simply unknown.
+		return user.Access{}, false, tokenError(msgInvalidToken)
 	case revoked:
 		return user.Access{}, false, tokenError(msgTokenRevoked)
 	case user.DateOf(expiry).Before(user.DateOf(now.In(a.loc))):

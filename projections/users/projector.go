@@ -115,8 +115,8 @@ func apply(ctx context.Context, tx pgx.Tx, r eventstore.Recorded, ev domain.Even
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			e.Token, e.User, e.Name, e.KeyHint, e.Credential, e.Created, e.Expiry.Time())
 	case user.ApiTokenRevoked:
-		_, err = tx.Exec(ctx, `UPDATE user_api_tokens SET revoked = true, revoked_at = $2 WHERE pk = $1 AND NOT revoked`,
-			e.Token, r.RecordedAt)
+		_, err = tx.Exec(ctx, `UPDATE user_api_tokens SET revoked = true, revoked_at = $2, revoke_reason = $3
+			WHERE pk = $1 AND NOT revoked`, e.Token, r.RecordedAt, e.Reason)
 	case user.GroupCreated:
 		if _, err = tx.Exec(ctx, `INSERT INTO user_groups (pk, name) VALUES ($1, $2)`, e.Group, e.Name); err == nil {
 			roles, pks := make([]string, 0, 11), make([]int64, 0, 11)
