@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -69,11 +73,94 @@ func (s *server) listItems(w http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
 	f.Limit, f.Offset = lq.Limit, lq.Offset
+	if rs, ok := s.cfg.Stock.(renderedStock); ok {
+		// The items land after room for the envelope, which needs their count.
+		room := renderedListRoom(lq)
+		page, err := rs.ListItemsJSON(ctx, f, make([]byte, room, room+4<<10))
+		if err != nil {
+			return err
+		}
+		return writeRenderedList(w, lq, page.Total, page.Items, room)
+	}
 	rows, total, err := s.cfg.Stock.ListItems(ctx, f)
 	if err != nil {
 		return err
 	}
 	return writeList(w, lq, total, rows)
+}
+
+// renderedStock is a stock read model that keeps its items rendered
+// (projections/stock.ReadModel): the item endpoints then copy stored JSON into the
+// answer instead of encoding Items, the same bytes either way.
+type renderedStock interface {
+	// ListItemsJSON is ListItems as the items' JSON objects, comma-separated, appended
+	// to dst.
+	ListItemsJSON(ctx context.Context, f stockrm.ItemFilter, dst []byte) (stockrm.ItemsJSON, error)
+	// GetItemJSON is GetItem as the item's JSON object.
+	GetItemJSON(ctx context.Context, pk int64, f stockrm.ItemFilter) ([]byte, error)
+}
+
+var _ renderedStock = (*stockrm.ReadModel)(nil)
+
+// renderedListRoom is the room writeRenderedList wants before the rows: enough for the
+// envelope of a page of q with the longest count and links it can have.
+func renderedListRoom(q ListQuery) int {
+	if !q.Paged() {
+		return 1
+	}
+	return 2*len(*q.link(math.MaxInt)) + 64
+}
+
+// writeRenderedList is writeList for rows already rendered: buf holds room bytes of
+// room, then the rows' JSON objects, comma-separated. The answer is the body writeList
+// writes for the same rows; the envelope goes into the room when it fits, so the rows
+// are not copied again.
+func writeRenderedList(w http.ResponseWriter, q ListQuery, count int, buf []byte, room int) error {
+	if !q.Paged() {
+		return writeRendered(w, http.StatusOK, append(renderedBody(buf, room, []byte("[")), ']'))
+	}
+	head := append([]byte(`{"count":`), strconv.Itoa(count)...)
+	head = append(head, `,"next":`...)
+	head, err := appendJSON(head, q.next(count))
+	if err != nil {
+		return err
+	}
+	head = append(head, `,"previous":`...)
+	if head, err = appendJSON(head, q.previous()); err != nil {
+		return err
+	}
+	head = append(head, `,"results":[`...)
+	return writeRendered(w, http.StatusOK, append(renderedBody(buf, room, head), "]}"...))
+}
+
+// renderedBody puts head before the rows that follow room bytes of buf.
+func renderedBody(buf []byte, room int, head []byte) []byte {
+	if len(head) <= room {
+		body := buf[room-len(head):]
+		copy(body, head)
+		return body
+	}
+	return append(head, buf[room:]...)
+}
+
+// appendJSON appends v as writeJSON encodes it: HTML escaping off.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode response: %w", err)
+	}
+	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
+// writeRendered answers with a body already rendered, as writeJSON answers.
+func writeRendered(w http.ResponseWriter, status int, body []byte) error {
+	w.Header().Set("Content-Type", contentTypeJSON)
+	w.WriteHeader(status)
+	// A failed write means the client left; there is no one to tell.
+	_, _ = w.Write(body)
+	return nil
 }
 
 // itemFilter reads the filters of GET /stock/.
@@ -224,6 +311,13 @@ func (s *server) getItem(w http.ResponseWriter, r *http.Request) error {
 
 // writeItem answers the read model's item pk with the details the request asks for.
 func (s *server) writeItem(w http.ResponseWriter, r *http.Request, status int, pk int64) error {
+	if rs, ok := s.cfg.Stock.(renderedStock); ok {
+		doc, err := rs.GetItemJSON(r.Context(), pk, s.itemOutput(r))
+		if err != nil {
+			return err
+		}
+		return writeRendered(w, status, doc)
+	}
 	it, err := s.cfg.Stock.GetItem(r.Context(), pk, s.itemOutput(r))
 	if err != nil {
 		return err

@@ -39,6 +39,14 @@ type Stream interface {
 	ReadStream(ctx context.Context, stream string, from uint64, limit int) ([]eventstore.Recorded, error)
 }
 
+// StreamsReader is what a store may offer besides Stream: the events of several
+// streams in one read, which Tx.Prefetch uses.
+type StreamsReader interface {
+	// ReadStreams returns up to limit events of the streams, grouped by stream and in
+	// version order within each. A stream that does not exist reads as empty.
+	ReadStreams(ctx context.Context, streams []string, limit int) ([]eventstore.Recorded, error)
+}
+
 // ErrTooManyConflicts means the stream kept changing under the command.
 var ErrTooManyConflicts = errors.New("too many concurrent changes")
 
@@ -120,18 +128,30 @@ func loadInto(ctx context.Context, x *Executor, stream string, agg Aggregate) (u
 		if err != nil {
 			return 0, fmt.Errorf("load %s: %w", stream, err)
 		}
-		for _, rec := range page {
-			ev, err := x.codec.Decode(rec.Type, rec.Schema, rec.Data)
-			if err != nil {
-				return 0, fmt.Errorf("load %s: event %d: %w", stream, rec.Version, err)
+		if len(page) > 0 {
+			if version, err = fold(x, stream, agg, page); err != nil {
+				return 0, err
 			}
-			agg.Apply(ev)
-			version = rec.Version
 		}
 		if len(page) < 1000 {
 			return version, nil
 		}
 	}
+}
+
+// fold applies a stream's events, in version order, to agg and returns the version of
+// the last (0 for none).
+func fold(x *Executor, stream string, agg Aggregate, evs []eventstore.Recorded) (uint64, error) {
+	var version uint64
+	for _, rec := range evs {
+		ev, err := x.codec.Decode(rec.Type, rec.Schema, rec.Data)
+		if err != nil {
+			return 0, fmt.Errorf("load %s: event %d: %w", stream, rec.Version, err)
+		}
+		agg.Apply(ev)
+		version = rec.Version
+	}
+	return version, nil
 }
 
 // Execute loads the aggregate of stream, calls decide on it and appends the events it

@@ -595,7 +595,7 @@ const msgStockNoItems = "A list of stock items must be provided"
 // Add adds stock. Lines are decided in order, all-or-nothing: if any line is refused,
 // nothing is appended and the error names every refused line (items.N.field).
 func (h *StockHandlers) Add(ctx context.Context, cmd AddStock) (Result, error) {
-	return h.adjust(ctx, "add stock", cmd.Items, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
+	return h.adjust(ctx, "add stock", cmd.Items, adjustOptions{}, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
 		return it.Add(line.Quantity, line.Adjustment, cmd.Notes, h.settings)
 	})
 }
@@ -603,24 +603,16 @@ func (h *StockHandlers) Add(ctx context.Context, cmd AddStock) (Result, error) {
 // Remove removes stock, never more than an item holds. Items depleted to zero with
 // delete_on_deplete are deleted.
 func (h *StockHandlers) Remove(ctx context.Context, cmd RemoveStock) (Result, error) {
-	return h.adjust(ctx, "remove stock", cmd.Items, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
+	return h.adjust(ctx, "remove stock", cmd.Items, adjustOptions{}, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
 		return it.Remove(line.Quantity, line.Adjustment, cmd.Notes, h.settings)
 	})
 }
 
 // Count records a stocktake, dated today by the handlers' clock.
 func (h *StockHandlers) Count(ctx context.Context, cmd CountStock) (Result, error) {
-	if cmd.Location != 0 {
-		loc, err := h.locationFacts(ctx, cmd.Location)
-		if err != nil {
-			return Result{}, fmt.Errorf("count stock: %w", err)
-		}
-		if err := stock.CheckDestination("location", cmd.Location, loc); err != nil {
-			return Result{}, err
-		}
-	}
 	date := h.now().Format(time.DateOnly)
-	return h.adjust(ctx, "count stock", cmd.Items, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
+	opt := adjustOptions{destination: cmd.Location, checkDestination: cmd.Location != 0}
+	return h.adjust(ctx, "count stock", cmd.Items, opt, func(ctx context.Context, it *stock.Item, line StockLine, _ *stockTxItems) ([]domain.Event, error) {
 		return it.Count(line.Quantity, cmd.Location, line.Adjustment, cmd.Notes, date, h.settings)
 	})
 }
@@ -630,15 +622,9 @@ func (h *StockHandlers) Count(ctx context.Context, cmd CountStock) (Result, erro
 // Merge adds the stock to a matching item at the destination instead, when there is
 // one (the candidates come from the lookup; the match is decided on their streams).
 func (h *StockHandlers) Transfer(ctx context.Context, cmd TransferStock) (Result, error) {
-	loc, err := h.locationFacts(ctx, cmd.Location)
-	if err != nil {
-		return Result{}, fmt.Errorf("transfer stock: %w", err)
-	}
-	if err := stock.CheckDestination("location", cmd.Location, loc); err != nil {
-		return Result{}, err
-	}
 	newKeys := h.newKeyPool()
-	return h.adjust(ctx, "transfer stock", cmd.Items, func(ctx context.Context, it *stock.Item, line StockLine, items *stockTxItems) ([]domain.Event, error) {
+	opt := adjustOptions{destination: cmd.Location, checkDestination: true, onAttempt: newKeys.rewind}
+	return h.adjust(ctx, "transfer stock", cmd.Items, opt, func(ctx context.Context, it *stock.Item, line StockLine, items *stockTxItems) ([]domain.Event, error) {
 		if line.Merge {
 			target, err := h.mergeTarget(ctx, it, cmd.Location, items)
 			if err != nil {
@@ -664,7 +650,7 @@ func (h *StockHandlers) Transfer(ctx context.Context, cmd TransferStock) (Result
 			return own, err
 		}
 		return own, items.create(spawned.PK, spawned.Events)
-	}, newKeys.rewind)
+	})
 }
 
 // mergeTarget finds the item at location that it can be merged into, nil if none.
@@ -689,14 +675,60 @@ func (h *StockHandlers) mergeTarget(ctx context.Context, it *stock.Item, locatio
 	return it.TransferTarget(candidates), nil
 }
 
-// adjust runs a multi-item stock action in one transaction.
-func (h *StockHandlers) adjust(ctx context.Context, what string, lines []StockLine, decide func(context.Context, *stock.Item, StockLine, *stockTxItems) ([]domain.Event, error), onAttempt ...func()) (Result, error) {
+// adjustOptions are what stock actions add to adjust.
+type adjustOptions struct {
+	// destination is the location the items go to; with checkDestination it is
+	// checked with stock.CheckDestination before any line is decided.
+	destination      int64
+	checkDestination bool
+	// onAttempt runs at the start of every attempt.
+	onAttempt func()
+}
+
+// adjust runs a multi-item stock action in one transaction. The destination and the
+// items are read in one round trip.
+func (h *StockHandlers) adjust(ctx context.Context, what string, lines []StockLine, opt adjustOptions, decide func(context.Context, *stock.Item, StockLine, *stockTxItems) ([]domain.Event, error)) (Result, error) {
 	if len(lines) == 0 {
+		// The destination is refused before the empty list, as it always was.
+		if opt.checkDestination {
+			loc, err := h.locationFacts(ctx, opt.destination)
+			if err != nil {
+				return Result{}, fmt.Errorf("%s: %w", what, err)
+			}
+			if err := stock.CheckDestination("location", opt.destination, loc); err != nil {
+				return Result{}, err
+			}
+		}
 		return Result{}, domain.Invalid("", msgStockNoItems)
 	}
 	res, err := ExecuteTx(ctx, h.x, func(ctx context.Context, tx *Tx) error {
-		for _, f := range onAttempt {
-			f()
+		if opt.onAttempt != nil {
+			opt.onAttempt()
+		}
+		streams := make([]string, 0, len(lines)+1)
+		if opt.destination != 0 {
+			streams = append(streams, stockLocationStream(opt.destination))
+		}
+		for _, line := range lines {
+			streams = append(streams, stockItemStream(line.PK))
+		}
+		if err := tx.Prefetch(ctx, streams...); err != nil {
+			return err
+		}
+		if opt.checkDestination {
+			var loc stock.LocationFacts
+			if opt.destination != 0 {
+				// Read in this transaction (from the prefetch), though never appended to:
+				// no expectation is placed on the location's stream.
+				l := &stock.Location{}
+				if _, err := tx.Load(ctx, stockLocationStream(opt.destination), l); err != nil {
+					return err
+				}
+				loc = l.Facts()
+			}
+			if err := stock.CheckDestination("location", opt.destination, loc); err != nil {
+				return err
+			}
 		}
 		items := newStockTxItems(tx, newStockKeys(tx))
 		refused := &domain.RuleError{}

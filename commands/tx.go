@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/eventstore"
@@ -18,6 +19,51 @@ type Tx struct {
 	loaded  map[string]uint64 // stream -> version it was loaded at
 	order   []string          // streams in the order they were first touched
 	pending map[string][]domain.Event
+	// prefetched holds whole streams read ahead by Prefetch, until they are loaded.
+	prefetched map[string][]eventstore.Recorded
+}
+
+// prefetchLimit bounds the events Prefetch reads; streams longer than that together
+// are loaded one by one, in pages.
+const prefetchLimit = 1000
+
+// Prefetch reads streams ahead in one round trip, when the store can read several at
+// once (StreamsReader), so that loading them in this transaction costs no read of its
+// own. It is only a hint: what it does not read, Load reads.
+func (tx *Tx) Prefetch(ctx context.Context, streams ...string) error {
+	r, ok := tx.x.store.(StreamsReader)
+	if !ok {
+		return nil
+	}
+	wanted := make([]string, 0, len(streams))
+	for _, s := range streams {
+		if _, loaded := tx.loaded[s]; loaded || slices.Contains(wanted, s) {
+			continue
+		}
+		if _, done := tx.prefetched[s]; !done {
+			wanted = append(wanted, s)
+		}
+	}
+	if len(wanted) < 2 {
+		return nil // a single stream costs Load one read too
+	}
+	evs, err := r.ReadStreams(ctx, wanted, prefetchLimit)
+	if err != nil {
+		return fmt.Errorf("prefetch: %w", err)
+	}
+	if len(evs) >= prefetchLimit {
+		return nil // some may be cut short: Load reads them in pages
+	}
+	if tx.prefetched == nil {
+		tx.prefetched = make(map[string][]eventstore.Recorded, len(wanted))
+	}
+	for _, s := range wanted {
+		tx.prefetched[s] = nil // read, and empty unless events follow
+	}
+	for _, e := range evs {
+		tx.prefetched[e.Stream] = append(tx.prefetched[e.Stream], e)
+	}
+	return nil
 }
 
 // Load folds stream into agg and remembers its version for the append. Loading a stream
@@ -26,7 +72,14 @@ func (tx *Tx) Load(ctx context.Context, stream string, agg Aggregate) (uint64, e
 	if v, ok := tx.loaded[stream]; ok {
 		return v, fmt.Errorf("load %s: already loaded in this transaction", stream)
 	}
-	version, err := loadInto(ctx, tx.x, stream, agg)
+	var version uint64
+	var err error
+	if evs, ok := tx.prefetched[stream]; ok {
+		delete(tx.prefetched, stream)
+		version, err = fold(tx.x, stream, agg, evs)
+	} else {
+		version, err = loadInto(ctx, tx.x, stream, agg)
+	}
 	if err != nil {
 		return 0, err
 	}

@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/stockledger/stockledger/eventstore"
@@ -64,19 +66,22 @@ type Runner struct {
 	state map[string]*progress
 }
 
-// progress is a projector's checkpoint as this process last committed it, with a way to
+// progress is how far a projector has applied the log in this process, with a way to
 // wait for it to move.
 type progress struct {
-	mu      sync.Mutex
-	pos     eventstore.Position
-	known   bool // pos was loaded or committed at least once
-	moved   chan struct{}
-	failing error // the last batch's error, nil when healthy
+	mu    sync.Mutex
+	pos   eventstore.Position
+	known bool // pos was loaded or applied at least once
+	// unstored counts the events up to pos that the stored checkpoint does not cover
+	// yet: batches the projector ignored (see storeEvery).
+	unstored int64
+	moved    chan struct{}
+	failing  error // the last batch's error, nil when healthy
 }
 
-func (p *progress) set(pos eventstore.Position) {
+func (p *progress) set(pos eventstore.Position, unstored int64) {
 	p.mu.Lock()
-	p.pos, p.known, p.failing = pos, true, nil
+	p.pos, p.known, p.unstored, p.failing = pos, true, unstored, nil
 	close(p.moved)
 	p.moved = make(chan struct{})
 	p.mu.Unlock()
@@ -142,21 +147,36 @@ func (r *Runner) runProjector(ctx context.Context, p Projector) {
 	}
 }
 
+// storeEvery is how long a projector's stored checkpoint may lag behind batches it
+// ignored. A batch the projector writes nothing for needs no transaction: the in-memory
+// progress moves (the read model is as it would be), and the checkpoint follows with the
+// next batch it writes for, or after storeEvery. A restart replays those ignored events,
+// which the projector ignores again.
+const storeEvery = time.Second
+
 // follow subscribes from the stored checkpoint and applies batches until an error.
 func (r *Runner) follow(ctx context.Context, p Projector) error {
-	from, err := r.checkpoint(ctx, p.Name())
+	stored, err := r.checkpoint(ctx, p.Name())
 	if err != nil {
 		return err
 	}
 	st := r.state[p.Name()]
-	st.set(from)
-	return r.cfg.Log.Subscribe(ctx, from, func(ctx context.Context, batch []eventstore.Recorded) error {
-		to, err := r.apply(ctx, p, from, batch)
+	st.set(stored, 0)
+	var unstored int64 // events after the stored checkpoint, all ignored
+	lastStored := time.Now()
+	return r.cfg.Log.Subscribe(ctx, stored, func(ctx context.Context, batch []eventstore.Recorded) error {
+		n := unstored + int64(len(batch))
+		wrote, err := r.apply(ctx, p, stored, batch, n, time.Since(lastStored) >= storeEvery)
 		if err != nil {
 			return err
 		}
-		from = to
-		st.set(to)
+		to := batch[len(batch)-1].Position
+		if wrote {
+			stored, unstored, lastStored = to, 0, time.Now()
+		} else {
+			unstored = n
+		}
+		st.set(to, unstored)
 		return nil
 	})
 }
@@ -180,32 +200,272 @@ func (r *Runner) checkpoint(ctx context.Context, name string) (eventstore.Positi
 	return eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}, nil
 }
 
-// apply projects one batch and moves the checkpoint from `from` to the batch's end, in
-// one transaction. The checkpoint row is locked and compared first, so two runners can
-// never both apply the same events.
-func (r *Runner) apply(ctx context.Context, p Projector, from eventstore.Position, batch []eventstore.Recorded) (eventstore.Position, error) {
+// apply projects one batch and moves the checkpoint from stored (where this runner last
+// stored it) to the batch's end, in one transaction, adding events to its count. The
+// checkpoint row is locked and compared first, so two runners can never both apply the
+// same events. When the projector sends no statement for the batch, nothing is written
+// and wrote is false, unless store asks for the checkpoint to be stored anyway.
+func (r *Runner) apply(ctx context.Context, p Projector, stored eventstore.Position, batch []eventstore.Recorded, events int64, store bool) (wrote bool, err error) {
 	to := batch[len(batch)-1].Position
-	err := pgx.BeginFunc(ctx, r.cfg.Pool, func(tx pgx.Tx) error {
-		var commit, prepare int64
-		if err := tx.QueryRow(ctx, `SELECT commit_pos, prepare_pos FROM projection_checkpoints WHERE name = $1 FOR UPDATE`,
-			p.Name()).Scan(&commit, &prepare); err != nil {
-			return fmt.Errorf("lock checkpoint: %w", err)
+	tx := &batchTx{pool: r.cfg.Pool, ctx: ctx, name: p.Name(), from: stored}
+	defer tx.rollback(ctx)
+	if err := p.Project(ctx, tx, batch); err != nil {
+		if tx.moved {
+			return false, fmt.Errorf("projection %s: %w", p.Name(), ErrCheckpointMoved)
 		}
-		if (eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}) != from {
-			return ErrCheckpointMoved
-		}
-		if err := p.Project(ctx, tx, batch); err != nil {
-			return fmt.Errorf("project %d events from %s: %w", len(batch), batch[0].Position, err)
-		}
-		_, err := tx.Exec(ctx, `UPDATE projection_checkpoints
-			SET commit_pos = $2, prepare_pos = $3, events = events + $4, updated_at = now()
-			WHERE name = $1`, p.Name(), int64(to.Commit), int64(to.Prepare), len(batch))
-		return err
-	})
-	if err != nil {
-		return eventstore.Position{}, fmt.Errorf("projection %s: %w", p.Name(), err)
+		return false, fmt.Errorf("projection %s: project %d events from %s: %w", p.Name(), len(batch), batch[0].Position, err)
 	}
-	return to, nil
+	if !tx.used() && !store {
+		return false, nil
+	}
+	if err := tx.commit(ctx, to, events); err != nil {
+		if tx.moved {
+			return false, fmt.Errorf("projection %s: %w", p.Name(), ErrCheckpointMoved)
+		}
+		return false, fmt.Errorf("projection %s: %w", p.Name(), err)
+	}
+	return true, nil
+}
+
+// Tx is what the transaction the runner hands to Project offers besides pgx.Tx: a
+// projector may assert it to defer statements.
+type Tx interface {
+	pgx.Tx
+	// Defer queues a statement whose outcome the projector does not need. Deferred
+	// statements run in order, before the next statement the projector sends and before
+	// the checkpoint moves, all in one round trip; a deferred statement's error is
+	// returned there (by the next statement, or by the runner) and fails the batch.
+	Defer(sql string, args ...any)
+}
+
+// batchTx is the transaction of one batch. It begins with the projector's first
+// statement: the BEGIN, the checkpoint lock and the statements deferred so far travel in
+// one round trip with it, and a batch the projector ignores costs no transaction.
+type batchTx struct {
+	pool *pgxpool.Pool
+	ctx  context.Context // the batch's, for Conn and LargeObjects, which take none
+	name string
+	from eventstore.Position // the stored checkpoint this batch follows
+
+	tx       pgx.Tx // nil until the first statement is sent
+	deferred []deferredSQL
+	err      error // the first failure; the transaction is then aborted
+	moved    bool  // the stored checkpoint was not from: another runner applied the batch
+	done     bool  // committed or rolled back
+}
+
+type deferredSQL struct {
+	sql  string
+	args []any
+}
+
+var _ Tx = (*batchTx)(nil)
+
+var errRunnerCommits = errors.New("projections: the runner ends the batch's transaction")
+
+func (t *batchTx) Defer(sql string, args ...any) {
+	t.deferred = append(t.deferred, deferredSQL{sql, args})
+}
+
+// used reports whether the projector sent or deferred anything.
+func (t *batchTx) used() bool { return t.tx != nil || len(t.deferred) > 0 }
+
+// lockCheckpoint opens every batch's transaction: it waits for any other runner's
+// batch of the same projector and reads where that left the checkpoint.
+const lockCheckpoint = `SELECT commit_pos, prepare_pos FROM projection_checkpoints WHERE name = $1 FOR UPDATE`
+
+// moveCheckpoint moves the checkpoint from $5/$6 to $2/$3, and fails with a division by
+// zero if it was not at $5/$6: when the COMMIT travels in the same round trip, the
+// lock's answer comes too late to stop it, and this error is what rolls it back.
+const moveCheckpoint = `WITH moved AS (
+	UPDATE projection_checkpoints
+	SET commit_pos = $2, prepare_pos = $3, events = events + $4, updated_at = now()
+	WHERE name = $1 AND commit_pos = $5 AND prepare_pos = $6
+	RETURNING 1)
+SELECT 1 / count(*) FROM moved`
+
+// send begins the transaction if need be, then sends the deferred statements and, if
+// given, the projector's statement last; it returns the latter's command tag and error.
+// With commit, COMMIT follows in the same round trip.
+func (t *batchTx) send(ctx context.Context, stmt *deferredSQL, commit bool) (pgconn.CommandTag, error) {
+	if t.err != nil {
+		return pgconn.CommandTag{}, t.err
+	}
+	if t.done {
+		return pgconn.CommandTag{}, pgx.ErrTxClosed
+	}
+	if t.tx != nil && len(t.deferred) == 0 && stmt == nil && !commit {
+		return pgconn.CommandTag{}, nil
+	}
+	b := &pgx.Batch{}
+	begin, locked := t.tx == nil, t.tx != nil
+	if begin {
+		b.BeginTx(pgx.TxOptions{})
+		b.Queue(lockCheckpoint, t.name).QueryRow(func(row pgx.Row) error {
+			var commit, prepare int64
+			if err := row.Scan(&commit, &prepare); err != nil {
+				return fmt.Errorf("lock checkpoint: %w", err)
+			}
+			if (eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}) != t.from {
+				t.moved = true
+				return ErrCheckpointMoved
+			}
+			locked = true
+			return nil
+		})
+	}
+	deferred := t.deferred
+	t.deferred = nil
+	ran := 0
+	for _, d := range deferred {
+		b.Queue(d.sql, d.args...).Exec(func(pgconn.CommandTag) error { ran++; return nil })
+	}
+	var tag pgconn.CommandTag
+	if stmt != nil {
+		b.Queue(stmt.sql, stmt.args...).Exec(func(ct pgconn.CommandTag) error { tag = ct; return nil })
+	}
+	if commit {
+		b.Queue("COMMIT")
+	}
+	var br pgx.BatchResults
+	if begin {
+		br = t.pool.SendBatch(ctx, b)
+		t.tx = br.Tx()
+	} else {
+		br = t.tx.SendBatch(ctx, b)
+	}
+	err := br.Close()
+	var pgErr *pgconn.PgError
+	switch {
+	case err == nil:
+		return tag, nil
+	case t.moved:
+		t.err = ErrCheckpointMoved
+	case !locked:
+		t.err = fmt.Errorf("begin: %w", err)
+	case ran < len(deferred) && deferred[ran].sql == moveCheckpoint && errors.As(err, &pgErr) && pgErr.Code == "22012":
+		t.moved = true
+		t.err = ErrCheckpointMoved
+	case ran < len(deferred):
+		t.err = fmt.Errorf("deferred statement %q: %w", firstLine(deferred[ran].sql), err)
+	default:
+		t.err = err // the projector's own statement, or COMMIT
+	}
+	return pgconn.CommandTag{}, t.err
+}
+
+// commit moves the checkpoint to `to`, counting events, and commits. A batch that has
+// sent nothing yet goes in one round trip, BEGIN to COMMIT.
+func (t *batchTx) commit(ctx context.Context, to eventstore.Position, events int64) error {
+	t.Defer(moveCheckpoint, t.name, int64(to.Commit), int64(to.Prepare), events, int64(t.from.Commit), int64(t.from.Prepare))
+	if t.tx == nil {
+		if _, err := t.send(ctx, nil, true); err != nil {
+			return err
+		}
+		// COMMIT went with the batch, and pgx knows it: this only frees the connection.
+		t.done = true
+		if err := t.tx.Commit(ctx); err != nil && !errors.Is(err, pgx.ErrTxClosed) {
+			return err
+		}
+		return nil
+	}
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return err
+	}
+	t.done = true
+	return t.tx.Commit(ctx)
+}
+
+// rollback ends a transaction that was begun and not committed.
+func (t *batchTx) rollback(ctx context.Context) {
+	if t.tx != nil && !t.done {
+		t.done = true
+		_ = t.tx.Rollback(context.WithoutCancel(ctx)) // the batch failed already; this only frees the connection
+	}
+}
+
+func (t *batchTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	return t.send(ctx, &deferredSQL{sql, args}, false)
+}
+
+func (t *batchTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return nil, err
+	}
+	return t.tx.Query(ctx, sql, args...)
+}
+
+func (t *batchTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return errRow{err}
+	}
+	return t.tx.QueryRow(ctx, sql, args...)
+}
+
+func (t *batchTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return pgx.FailedBatchResults(b, err)
+	}
+	return t.tx.SendBatch(ctx, b)
+}
+
+func (t *batchTx) CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error) {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return 0, err
+	}
+	return t.tx.CopyFrom(ctx, table, columns, src)
+}
+
+func (t *batchTx) Prepare(ctx context.Context, name, sql string) (*pgconn.StatementDescription, error) {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return nil, err
+	}
+	return t.tx.Prepare(ctx, name, sql)
+}
+
+// Begin starts a savepoint inside the batch's transaction.
+func (t *batchTx) Begin(ctx context.Context) (pgx.Tx, error) {
+	if _, err := t.send(ctx, nil, false); err != nil {
+		return nil, err
+	}
+	return t.tx.Begin(ctx)
+}
+
+// Conn begins the transaction, so that what the projector sends on the connection is
+// part of it. If that fails, the batch fails; the connection may then be nil.
+func (t *batchTx) Conn() *pgx.Conn {
+	_, _ = t.send(t.ctx, nil, false)
+	if t.tx == nil {
+		return nil
+	}
+	return t.tx.Conn()
+}
+
+// LargeObjects begins the transaction too; if that fails, the batch fails and the
+// large objects fail with it.
+func (t *batchTx) LargeObjects() pgx.LargeObjects {
+	_, _ = t.send(t.ctx, nil, false)
+	if t.tx == nil {
+		return pgx.LargeObjects{}
+	}
+	return t.tx.LargeObjects()
+}
+
+// Commit and Rollback belong to the runner: the batch's rows and checkpoint commit
+// together or not at all.
+func (t *batchTx) Commit(context.Context) error   { return errRunnerCommits }
+func (t *batchTx) Rollback(context.Context) error { return errRunnerCommits }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+func firstLine(sql string) string {
+	sql = strings.TrimSpace(sql)
+	if i := strings.IndexByte(sql, '\n'); i >= 0 {
+		return sql[:i] + " ..."
+	}
+	return sql
 }
 
 // WaitFor blocks until the named projectors (all of them when none are named) have
@@ -251,7 +511,8 @@ type Status struct {
 	Updated  time.Time
 }
 
-// Statuses reads every projector's stored checkpoint.
+// Statuses reads every projector's stored checkpoint, moved on to where this process
+// has got when it has only passed events the projector ignores since.
 func (r *Runner) Statuses(ctx context.Context) ([]Status, error) {
 	out := make([]Status, 0, len(r.cfg.Projectors))
 	for _, p := range r.cfg.Projectors {
@@ -263,6 +524,14 @@ func (r *Runner) Statuses(ctx context.Context) ([]Status, error) {
 			return nil, fmt.Errorf("status of %s: %w", p.Name(), err)
 		}
 		s.Position = eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}
+		// Events this process has passed without storing (it ignored them) count as
+		// applied: the read model is what it would be with them stored.
+		st := r.state[p.Name()]
+		st.mu.Lock()
+		if st.known && st.unstored > 0 && s.Position.Before(st.pos) {
+			s.Position, s.Events = st.pos, s.Events+st.unstored
+		}
+		st.mu.Unlock()
 		out = append(out, s)
 	}
 	return out, nil
@@ -319,14 +588,15 @@ func (r *Runner) Rebuild(ctx context.Context, name string, onBatch func(applied 
 			}
 			continue
 		}
-		if from, err = r.apply(ctx, p, from, batch); err != nil {
+		if _, err = r.apply(ctx, p, from, batch, int64(len(batch)), true); err != nil {
 			return fmt.Errorf("rebuild %s: %w", name, err)
 		}
+		from = batch[len(batch)-1].Position
 		applied += len(batch)
 		if onBatch != nil {
 			onBatch(applied, from)
 		}
 	}
-	r.state[name].set(from)
+	r.state[name].set(from, 0)
 	return nil
 }

@@ -13,10 +13,14 @@
 // An exact append is one INSERT: the unique (stream, version) index turns two appends
 // at the same version into one success and one conflict, with no lock and no second
 // table to update. One round trip, one commit; appends to different streams never wait
-// for each other.
+// for each other. An AppendMulti of exact appends is one INSERT as well.
+//
+// A process's subscribers share one reader of the log's end (see tail): the newest
+// events are read once per process, not once per subscriber.
 package postgres
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"encoding/json"
@@ -88,6 +92,10 @@ type Store struct {
 	pool *pgxpool.Pool
 	cfg  Config
 	wake *broadcast
+	tail *tail
+	// id is this store's NOTIFY payload: its listener ignores its own notifications,
+	// since its appends wake its subscribers directly.
+	id string
 
 	// notify asks the notifier to tell other processes that events were appended.
 	notify chan struct{}
@@ -115,6 +123,8 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 		pool:   pool,
 		cfg:    cfg,
 		wake:   newBroadcast(),
+		tail:   newTail(2 * cfg.BatchSize),
+		id:     uuid.NewString(),
 		notify: make(chan struct{}, 1),
 		stop:   cancel,
 		bgCtx:  ctx,
@@ -126,6 +136,9 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 
 // Close stops the store's background goroutines. It does not close the pool.
 func (s *Store) Close() error {
+	s.tail.mu.Lock()
+	s.tail.closed = true
+	s.tail.mu.Unlock()
 	s.stop()
 	s.done.Wait()
 	return nil
@@ -156,25 +169,150 @@ func (s *Store) AppendMulti(ctx context.Context, appends ...eventstore.StreamApp
 	if err := eventstore.ValidateMulti(appends); err != nil {
 		return nil, err
 	}
-	results, err := s.appendInTx(ctx, appends)
-	for errors.Is(err, errRaced) && ctx.Err() == nil {
+	var results []eventstore.AppendResult
+	var err error
+	if s.beforeCommit == nil && exactAppends(appends) {
+		results, err = appendAll(ctx, s.pool, appends)
+	} else {
 		results, err = s.appendInTx(ctx, appends)
+		for errors.Is(err, errRaced) && ctx.Err() == nil {
+			results, err = s.appendInTx(ctx, appends)
+		}
 	}
 	if err == nil {
 		s.appended()
 		return results, nil
 	}
-	// The transaction rolled back. It may have been a client retry of appends that are
-	// all stored already; then the retry succeeds with the original results.
+	// Nothing was written. It may have been a client retry of appends that are all
+	// stored already; then the retry succeeds with the original results. Otherwise the
+	// error names a stream whose expectation failed, not one that was merely rolled
+	// back with it.
 	results = make([]eventstore.AppendResult, len(appends))
+	var rolledBack error
 	for i, a := range appends {
 		res, retryErr := s.afterFailedAppend(ctx, a.Stream, a.Expected, a.Events, err)
+		var wrong *eventstore.WrongVersionError
+		if errors.As(retryErr, &wrong) && wrong.Expected.Allows(wrong.Actual) {
+			rolledBack = cmp.Or(rolledBack, retryErr)
+			continue
+		}
 		if retryErr != nil {
 			return nil, retryErr
 		}
 		results[i] = res
 	}
+	if rolledBack != nil {
+		return nil, rolledBack
+	}
 	return results, nil
+}
+
+// exactAppends reports whether every append expects an exact version or no stream, as
+// commands' appends do: then the whole AppendMulti is one statement (see appendAll).
+func exactAppends(appends []eventstore.StreamAppend) bool {
+	for _, a := range appends {
+		if _, exact := a.Expected.Version(); !exact && !a.Expected.IsNoStream() {
+			return false
+		}
+	}
+	return true
+}
+
+// insertAll appends to several streams in one statement, so one round trip and one
+// implicit transaction: every event's version is computed from its stream's expected
+// version, and the guard checks that each expected version exists (the unique index
+// refuses a version that is taken). The guard holds for all streams or the statement
+// inserts nothing; a unique violation aborts all of it. Rows are inserted, and so get
+// their positions, in the order of the arrays.
+const insertAll = `
+INSERT INTO events (event_id, stream_id, version, type, schema_version, data, metadata)
+SELECT e.id, e.stream, e.version, e.type, e.schema, e.data, e.meta
+FROM unnest($1::text[], $2::bigint[], $3::uuid[], $4::text[], $5::int[], $6::json[], $7::json[])
+	WITH ORDINALITY AS e(stream, version, id, type, schema, data, meta, ord)
+WHERE NOT EXISTS (
+	SELECT 1 FROM unnest($8::text[], $9::bigint[]) AS x(stream, after)
+	WHERE NOT EXISTS (SELECT 1 FROM events WHERE stream_id = x.stream AND version = x.after))
+ORDER BY e.ord
+RETURNING tx_id, position, stream_id, version`
+
+// appendAll runs an AppendMulti of exact appends as insertAll. Like appendStream it
+// returns errNotAppended when an expectation does not hold.
+func appendAll(ctx context.Context, q querier, appends []eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
+	n := 0
+	for _, a := range appends {
+		n += len(a.Events)
+	}
+	var (
+		streams  = make([]string, 0, n)
+		versions = make([]int64, 0, n)
+		ids      = make([][16]byte, 0, n) // pgx encodes [16]byte without reflection
+		types    = make([]string, 0, n)
+		schemas  = make([]int32, 0, n)
+		data     = make([]string, 0, n)
+		metas    = make([]string, 0, n)
+		checked  []string // streams whose expected version must exist
+		afters   []int64
+	)
+	for _, a := range appends {
+		after, _ := a.Expected.Version() // 0 for NoStream
+		if after > 0 {
+			checked, afters = append(checked, a.Stream), append(afters, int64(after))
+		}
+		for i, e := range a.Events {
+			m, err := json.Marshal(e.Metadata)
+			if err != nil {
+				return nil, fmt.Errorf("append %s: metadata: %w", a.Stream, err)
+			}
+			streams, versions = append(streams, a.Stream), append(versions, int64(after)+int64(i)+1)
+			ids, types, schemas = append(ids, [16]byte(e.ID)), append(types, e.Type), append(schemas, int32(e.SchemaOrDefault()))
+			data, metas = append(data, string(e.Data)), append(metas, string(m))
+		}
+	}
+	rows, err := q.Query(ctx, insertAll, streams, versions, ids, types, schemas, data, metas, checked, afters)
+	if err != nil {
+		return nil, appendAllError(err)
+	}
+	last := make(map[string]eventstore.AppendResult, len(appends))
+	inserted := 0
+	for rows.Next() {
+		var txID, position, version int64
+		var stream string
+		if err := rows.Scan(&txID, &position, &stream, &version); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("append: %w", err)
+		}
+		if r, ok := last[stream]; !ok || r.Version < uint64(version) {
+			last[stream] = eventstore.AppendResult{
+				Version:  uint64(version),
+				Position: eventstore.Position{Commit: uint64(txID), Prepare: uint64(position)},
+			}
+		}
+		inserted++
+	}
+	if err := rows.Err(); err != nil {
+		return nil, appendAllError(err)
+	}
+	if inserted == 0 {
+		return nil, errNotAppended
+	}
+	results := make([]eventstore.AppendResult, len(appends))
+	for i, a := range appends {
+		results[i] = last[a.Stream]
+	}
+	return results, nil
+}
+
+// appendAllError says what a failed insertAll means: a version taken by a concurrent
+// append is an expectation that did not hold; a stored event id goes to
+// afterFailedAppend as it is, to tell a retry from a duplicate.
+func appendAllError(err error) error {
+	switch {
+	case isUniqueViolation(err, "events_stream_version_key"):
+		return errNotAppended
+	case isUniqueViolation(err, "events_event_id_key"):
+		return err
+	}
+	return fmt.Errorf("append: %w", err)
 }
 
 func (s *Store) appendInTx(ctx context.Context, appends []eventstore.StreamAppend) ([]eventstore.AppendResult, error) {
@@ -354,14 +492,14 @@ func insertArgs(stream string, events []eventstore.NewEvent) (string, []any, err
 	}
 	if len(events) == 1 {
 		e := events[0]
-		return insertEvent, []any{stream, e.ID, e.Type, int32(e.SchemaOrDefault()), string(e.Data), metas[0], nil}, nil
+		return insertEvent, []any{stream, [16]byte(e.ID), e.Type, int32(e.SchemaOrDefault()), string(e.Data), metas[0], nil}, nil
 	}
-	ids := make([]uuid.UUID, len(events))
+	ids := make([][16]byte, len(events))
 	types := make([]string, len(events))
 	schemas := make([]int32, len(events))
 	data := make([]string, len(events))
 	for i, e := range events {
-		ids[i], types[i], schemas[i], data[i] = e.ID, e.Type, int32(e.SchemaOrDefault()), string(e.Data)
+		ids[i], types[i], schemas[i], data[i] = [16]byte(e.ID), e.Type, int32(e.SchemaOrDefault()), string(e.Data)
 	}
 	return insertEvents, []any{stream, ids, types, schemas, data, metas, nil}, nil
 }
@@ -421,6 +559,29 @@ func (s *Store) ReadStream(ctx context.Context, stream string, from uint64, limi
 	return evs, nil
 }
 
+// ReadStreams returns up to limit events of the streams, grouped by stream and in
+// version order within each, in one query (commands.StreamsReader).
+func (s *Store) ReadStreams(ctx context.Context, streams []string, limit int) ([]eventstore.Recorded, error) {
+	for _, stream := range streams {
+		if err := eventstore.ValidateStream(stream); err != nil {
+			return nil, err
+		}
+	}
+	if limit <= 0 {
+		limit = s.cfg.BatchSize
+	}
+	rows, err := s.pool.Query(ctx, selectEvents+`WHERE stream_id = ANY($1) ORDER BY stream_id, version LIMIT $2`,
+		streams, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streams), err)
+	}
+	evs, err := scanEvents(rows, limit)
+	if err != nil {
+		return nil, fmt.Errorf("read %d streams: %w", len(streams), err)
+	}
+	return evs, nil
+}
+
 // readAllSQL reads the log after a position, below the oldest running transaction.
 // The horizon comes from the statement's own snapshot, so every row below it that
 // committed is visible to this very statement.
@@ -464,25 +625,35 @@ func scanEvents(rows pgx.Rows, capacity int) ([]eventstore.Recorded, error) {
 	defer rows.Close()
 	evs := make([]eventstore.Recorded, 0, min(capacity, 256))
 	for rows.Next() {
-		var (
-			r        eventstore.Recorded
-			tx, pos  int64
-			version  int64
-			schema   int32
-			data     []byte
-			metadata []byte
-		)
-		if err := rows.Scan(&tx, &pos, &r.ID, &r.Stream, &version, &r.Type, &schema, &data, &metadata, &r.RecordedAt); err != nil {
+		r, err := scanEvent(rows)
+		if err != nil {
 			return nil, err
 		}
-		if err := json.Unmarshal(metadata, &r.Metadata); err != nil {
-			return nil, fmt.Errorf("event %s: metadata: %w", r.ID, err)
-		}
-		r.Position = eventstore.Position{Commit: uint64(tx), Prepare: uint64(pos)}
-		r.Version, r.Schema, r.Data = uint64(version), int(schema), data
 		evs = append(evs, r)
 	}
 	return evs, rows.Err()
+}
+
+// scanEvent scans a row of selectEvents' columns, after the leading ones given.
+func scanEvent(rows pgx.Rows, leading ...any) (eventstore.Recorded, error) {
+	var (
+		r        eventstore.Recorded
+		tx, pos  int64
+		version  int64
+		schema   int32
+		data     []byte
+		metadata []byte
+	)
+	dest := append(leading, &tx, &pos, &r.ID, &r.Stream, &version, &r.Type, &schema, &data, &metadata, &r.RecordedAt)
+	if err := rows.Scan(dest...); err != nil {
+		return eventstore.Recorded{}, err
+	}
+	if err := json.Unmarshal(metadata, &r.Metadata); err != nil {
+		return eventstore.Recorded{}, fmt.Errorf("event %s: metadata: %w", r.ID, err)
+	}
+	r.Position = eventstore.Position{Commit: uint64(tx), Prepare: uint64(pos)}
+	r.Version, r.Schema, r.Data = uint64(version), int(schema), data
+	return r, nil
 }
 
 // appended wakes this process's subscribers and asks the notifier to wake others'.
@@ -506,7 +677,7 @@ func (s *Store) runNotifier(ctx context.Context) {
 			return
 		case <-s.notify:
 		}
-		if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, '')`, notifyChannel); err != nil && ctx.Err() == nil {
+		if _, err := s.pool.Exec(ctx, `SELECT pg_notify($1, $2)`, notifyChannel, s.id); err != nil && ctx.Err() == nil {
 			s.cfg.Logger.Warn("event store: notify failed", "err", err)
 		}
 		// Each NOTIFY is a commit of its own. Under load one per append would cost
@@ -557,9 +728,12 @@ func (s *Store) listen(ctx context.Context) error {
 	// Whatever was appended while we were not listening.
 	s.wake.signal()
 	for {
-		if _, err := pc.WaitForNotification(ctx); err != nil {
+		n, err := pc.WaitForNotification(ctx)
+		if err != nil {
 			return err
 		}
-		s.wake.signal()
+		if n.Payload != s.id {
+			s.wake.signal()
+		}
 	}
 }

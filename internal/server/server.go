@@ -216,25 +216,12 @@ func projectors() ([]projections.Projector, error) {
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
 // that stock items show part_detail (InvenTree's PartBriefSerializer) and are searched
-// and ordered by part name and IPN.
+// and ordered by part name and IPN. Lists copy each part's stored brief; Detail renders
+// one for a part the parts read model does not hold (yet).
 func stockPartsJoin() *stockrm.PartsJoin {
 	return &stockrm.PartsJoin{
 		Table: "parts", PK: "pk", Name: "name", IPN: "ipn", Description: "description", VariantOf: "variant_of",
-		Detail: `json_build_object(
-			'pk', p.pk, 'IPN', p.ipn, 'barcode_hash', '',
-			'category_default_location', (SELECT a.default_location FROM part_categories c
-				JOIN part_categories a ON a.pk = ANY(c.path_ids)
-				WHERE c.pk = p.category AND a.default_location IS NOT NULL ORDER BY a.level DESC LIMIT 1),
-			'default_location', p.default_location, 'default_expiry', p.default_expiry,
-			'name', p.name, 'revision', p.revision,
-			'full_name', CASE WHEN p.ipn <> '' THEN p.ipn || ' | ' ELSE '' END || p.name ||
-				CASE WHEN p.revision <> '' THEN ' | ' || p.revision ELSE '' END,
-			'description', p.description, 'image', NULL, 'thumbnail', '` + parts.BlankThumbnail + `',
-			'active', p.active, 'locked', p.locked, 'assembly', p.assembly, 'component', p.component,
-			'minimum_stock', round(p.minimum_stock, 6)::text, 'is_template', p.is_template,
-			'purchaseable', p.purchaseable, 'salable', p.salable, 'testable', p.testable,
-			'trackable', p.trackable, 'virtual', p.virtual, 'consumable', p.consumable, 'units', p.units,
-			'pricing_min', NULL, 'pricing_max', NULL)`,
+		Detail: parts.BriefSQL, Brief: parts.BriefColumn,
 	}
 }
 

@@ -37,9 +37,13 @@ func Migrations() migrate.Set {
 	return migrate.Set{Name: "readmodel_parts", FS: sub}
 }
 
-// Migrate creates or upgrades the read model's tables.
+// Migrate creates or upgrades the read model's tables, and renders the part briefs an
+// upgrade added the column for.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
-	return migrate.Up(ctx, pool, Migrations(), logger)
+	if err := migrate.Up(ctx, pool, Migrations(), logger); err != nil {
+		return err
+	}
+	return fillBriefs(ctx, pool)
 }
 
 // Projector folds part and part category events into the read model. It records facts
@@ -80,8 +84,10 @@ func handled(typ string) bool {
 	return false
 }
 
-// Project implements projections.Projector.
+// Project implements projections.Projector. The part briefs the batch affects are
+// rendered once, after its last event.
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
+	var briefs briefScope
 	for _, r := range batch {
 		if !handled(r.Type) {
 			continue
@@ -93,8 +99,9 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 		if err := apply(ctx, tx, ev); err != nil {
 			return fmt.Errorf("%s %s at %s: %w", r.Type, r.Stream, r.Position, err)
 		}
+		briefs.add(ev)
 	}
-	return nil
+	return briefs.refresh(ctx, tx)
 }
 
 func apply(ctx context.Context, tx pgx.Tx, ev domain.Event) error {

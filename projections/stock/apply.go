@@ -24,7 +24,20 @@ type applier struct {
 	rec eventstore.Recorded
 }
 
+// deferrer is the runner's transaction (projections.Tx): the applier's writes need no
+// answer, so they are deferred and a batch's rows travel together in a round trip or
+// two rather than one per row. Its reads send what is deferred first.
+type deferrer interface {
+	Defer(sql string, args ...any)
+}
+
+// exec writes; with the runner's transaction, the statement is deferred and its error
+// fails the batch later.
 func (a applier) exec(sql string, args ...any) error {
+	if d, ok := a.tx.(deferrer); ok {
+		d.Defer(sql, args...)
+		return nil
+	}
 	_, err := a.tx.Exec(a.ctx, sql, args...)
 	return err
 }
@@ -246,24 +259,22 @@ func (a applier) itemCreated(e stockdomain.ItemCreated) error {
 		price = *d.PurchasePrice
 	}
 	at := a.rec.RecordedAt
-	if err := a.exec(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
+	if err := a.withTracking(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
 			location, belongs_to, build, consumed_by, customer, delete_on_deplete, expiry_date, is_building,
 			link, notes, owner, packaging, parent, purchase_order, sales_order, status, supplier_part,
-			creation_date, stocktake_date, updated, purchase_price, purchase_price_currency)
+			creation_date, stocktake_date, updated, purchase_price, purchase_price_currency, tracking_items)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $25, $27, $28)`,
-		e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
-		nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
-		d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
-		d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
-		nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
-		at, nullDate(d.StocktakeDate), price, d.PurchasePriceCurrency); err != nil {
+			$21, $22, $23, $24, $25, $26, $25, $27, $28, $29)`,
+		[]any{e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
+			nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
+			d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
+			d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
+			nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
+			at, nullDate(d.StocktakeDate), price, d.PurchasePriceCurrency, len(e.Tracking)},
+		e.Tracking); err != nil {
 		return err
 	}
-	if err := a.moveItem(0, d.Location); err != nil {
-		return err
-	}
-	return a.track(e.PK, e.Tracking)
+	return a.moveItem(0, d.Location)
 }
 
 func (a applier) itemUpdated(e stockdomain.ItemUpdated) error {
@@ -376,31 +387,49 @@ func (a applier) moveItem(from, to int64) error {
 func (a applier) itemSet(pk int64, entries []stockdomain.Entry, cols ...col) error {
 	if len(cols) > 0 {
 		cols = append(cols, col{"updated", a.rec.RecordedAt})
-		sql, args := setSQL("stock_items", pk, cols)
-		if err := a.exec(sql, args...); err != nil {
-			return err
-		}
 	}
-	return a.track(pk, entries)
+	return a.track(pk, entries, cols...)
 }
 
-// track records tracking entries on an item, dated and signed by the event's envelope.
-func (a applier) track(item int64, entries []stockdomain.Entry) error {
-	if len(entries) == 0 {
+// track records tracking entries on an item, dated and signed by the event's envelope,
+// with the item's other changes cols: one UPDATE of the row, its tracking count
+// included.
+func (a applier) track(item int64, entries []stockdomain.Entry, cols ...col) error {
+	if len(entries) > 0 {
+		cols = append(cols, increment("tracking_items", len(entries)))
+	}
+	if len(cols) == 0 {
 		return nil
+	}
+	sql, args := setSQL("stock_items", item, cols)
+	return a.withTracking(sql, args, entries)
+}
+
+// withTracking runs rowSQL, an INSERT or UPDATE of the stock item $1, and inserts the
+// item's tracking entries in the same statement, with the part of the row it wrote: an
+// item the read model does not hold gets no entries. Entries keep their order, so
+// their pks follow the log.
+func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.Entry) error {
+	if len(entries) == 0 {
+		return a.exec(rowSQL, args...)
+	}
+	types := make([]int32, len(entries))
+	deltas := make([]string, len(entries))
+	notes := make([]string, len(entries))
+	for i, en := range entries {
+		types[i], deltas[i], notes[i] = int32(en.Type), string(renderDeltas(en.Deltas)), en.Notes
 	}
 	var user any
 	if a.rec.Metadata.UserID != 0 {
 		user = a.rec.Metadata.UserID
 	}
-	for _, en := range entries {
-		if err := a.exec(`INSERT INTO stock_tracking (item, part, date, tracking_type, deltas, notes, user_id)
-			SELECT $1, i.part, $2, $3, $4, $5, $6 FROM stock_items i WHERE i.pk = $1`,
-			item, a.rec.RecordedAt, en.Type, renderDeltas(en.Deltas), en.Notes, user); err != nil {
-			return err
-		}
-	}
-	return a.exec(`UPDATE stock_items SET tracking_items = tracking_items + $2 WHERE pk = $1`, item, len(entries))
+	n := len(args)
+	args = append(args, a.rec.RecordedAt, user, types, deltas, notes)
+	return a.exec(fmt.Sprintf(`WITH i AS (%s RETURNING part)
+		INSERT INTO stock_tracking (item, part, date, tracking_type, deltas, notes, user_id)
+		SELECT $1, i.part, $%d, e.type, e.deltas::jsonb, e.notes, $%d
+		FROM i, unnest($%d::int[], $%d::text[], $%d::text[]) WITH ORDINALITY AS e(type, deltas, notes, ord)
+		ORDER BY e.ord`, rowSQL, n+1, n+2, n+3, n+4, n+5), args...)
 }
 
 // renderDeltas writes deltas as InvenTree stores them: quantities are floats (JSON
@@ -450,8 +479,12 @@ func overrides(o stockdomain.Overrides, cols ...col) []col {
 	return cols
 }
 
+// increment is a column that gains n.
+func increment(name string, n int) col { return col{name + " = " + name + " + ", n} }
+
 // setSQL builds "UPDATE table SET c1 = $2, ... WHERE pk = $1". Column names come from
-// this package, never from input.
+// this package, never from input. A name ending in a space is an expression the value
+// completes (see increment).
 func setSQL(table string, pk int64, cols []col) (string, []any) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "UPDATE %s SET ", table)
@@ -461,7 +494,11 @@ func setSQL(table string, pk int64, cols []col) (string, []any) {
 			b.WriteString(", ")
 		}
 		args = append(args, c.value)
-		b.WriteString(c.name + " = $" + strconv.Itoa(len(args)))
+		if strings.HasSuffix(c.name, " ") {
+			b.WriteString(c.name + "$" + strconv.Itoa(len(args)))
+		} else {
+			b.WriteString(c.name + " = $" + strconv.Itoa(len(args)))
+		}
 	}
 	b.WriteString(" WHERE pk = $1")
 	return b.String(), args

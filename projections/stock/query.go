@@ -40,6 +40,11 @@ type PartsJoin struct {
 	// "p.brief" or "jsonb_build_object('pk', p.pk, 'name', p.name, ...)". It is SQL
 	// written by the wiring code, never input.
 	Detail string
+	// Brief is the column of the part's PartBrief as the API writes it: Detail's value
+	// as jsonb text, compacted as encoding/json compacts a json.RawMessage. Optional:
+	// rendered lists (ListItemsJSON) copy it instead of rendering Detail per row, and
+	// render Detail for a part whose Brief is NULL.
+	Brief string
 }
 
 func (j *PartsJoin) validate() error {
@@ -48,8 +53,10 @@ func (j *PartsJoin) validate() error {
 			return fmt.Errorf("parts join: %q is not an SQL identifier", id)
 		}
 	}
-	if j.VariantOf != "" && !identifier(j.VariantOf) {
-		return fmt.Errorf("parts join: %q is not an SQL identifier", j.VariantOf)
+	for _, id := range []string{j.VariantOf, j.Brief} {
+		if id != "" && !identifier(id) {
+			return fmt.Errorf("parts join: %q is not an SQL identifier", id)
+		}
 	}
 	if strings.TrimSpace(j.Detail) == "" {
 		return errors.New("parts join: no detail expression")
@@ -486,12 +493,7 @@ func (r *ReadModel) itemOrdering(ordering string) []orderKey {
 // scanItems reads item rows, and each item's location path for itemDetails.
 func (r *ReadModel) scanItems(rows pgx.Rows, f ItemFilter) ([]Item, [][]int64, error) {
 	defer rows.Close()
-	now := f.Today
-	if now.IsZero() {
-		now = time.Now()
-	}
-	today := now.In(r.loc).Format(time.DateOnly)
-	staleDate := now.In(r.loc).AddDate(0, 0, f.StaleDays).Format(time.DateOnly)
+	today, staleDate := r.expiryDays(f)
 	var out []Item
 	var paths [][]int64
 	for rows.Next() {
