@@ -245,18 +245,20 @@ func (s *Store) readTail() {
 
 // readBatchSQL is readAllSQL and the question "are rows waiting above the horizon?" in
 // one statement, so under one snapshot: the first branch returns up to $3 readable rows,
-// the second at most one that is committed but not yet readable.
+// the second at most one that is committed but not yet readable. Both compute the
+// horizon from that snapshot in place, where it bounds their index scans.
 const readBatchSQL = `
-WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS horizon)
 (SELECT true, tx_id, position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at
-	FROM events, h
-	WHERE (tx_id, position) > ($1, $2) AND tx_id < h.horizon
+	FROM events
+	WHERE (tx_id, position) > ($1, $2)
+	  AND tx_id < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
 	ORDER BY tx_id, position
 	LIMIT $3)
 UNION ALL
 (SELECT false, tx_id, position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at
-	FROM events, h
-	WHERE (tx_id, position) > ($1, $2) AND tx_id >= h.horizon
+	FROM events
+	WHERE (tx_id, position) > ($1, $2)
+	  AND tx_id >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint
 	LIMIT 1)`
 
 // readBatch reads up to limit events of the log after a position, as ReadAll does, and
