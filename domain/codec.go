@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,15 +20,39 @@ type EventType struct {
 	Decode func(schema int, data []byte) (Event, error)
 }
 
+// Upcaster rewrites a payload written with one schema version into the shape of the
+// next version. It sees the JSON as it was stored and returns JSON; it may only use
+// what the payload holds, and must accept every payload its version could have
+// written, since stored events are never rewritten.
+type Upcaster func(data []byte) ([]byte, error)
+
 // JSONEvent is the EventType of an event whose payload has only ever had one shape:
 // it is the JSON encoding of E.
 func JSONEvent[E Event](name string) EventType {
+	return EvolvedEvent[E](name)
+}
+
+// EvolvedEvent is the EventType of an event whose payload changed shape over time. Its
+// current shape, schema len(upcasters)+1, is the JSON encoding of E; upcasters[i]
+// turns a schema i+1 payload into schema i+2. A stored payload is brought up to the
+// current shape one version at a time, then decoded, so every reader (aggregate loads,
+// projections, the audit log) sees only the current shape. A version newer than the
+// current one was written by a later Stockledger, and is refused rather than guessed.
+func EvolvedEvent[E Event](name string, upcasters ...Upcaster) EventType {
+	current := len(upcasters) + 1
 	return EventType{
 		Name:   name,
-		Schema: 1,
+		Schema: current,
 		Decode: func(schema int, data []byte) (Event, error) {
-			if schema != 1 {
-				return nil, fmt.Errorf("%s: unknown schema version %d", name, schema)
+			if schema < 1 || schema > current {
+				return nil, fmt.Errorf("%s: unknown schema version %d (this version reads 1 to %d)", name, schema, current)
+			}
+			for v := schema; v < current; v++ {
+				up, err := upcasters[v-1](data)
+				if err != nil {
+					return nil, fmt.Errorf("upcast %s from schema %d: %w", name, v, err)
+				}
+				data = up
 			}
 			var e E
 			if err := json.Unmarshal(data, &e); err != nil {
@@ -36,6 +61,34 @@ func JSONEvent[E Event](name string) EventType {
 			return e, nil
 		},
 	}
+}
+
+// UpcastObject is an Upcaster that edits the payload's members: edit gets the JSON
+// object as a map from member name to raw value and changes it in place.
+func UpcastObject(edit func(members map[string]json.RawMessage) error) Upcaster {
+	return func(data []byte) ([]byte, error) {
+		var members map[string]json.RawMessage
+		if err := json.Unmarshal(data, &members); err != nil {
+			return nil, err
+		}
+		if members == nil {
+			return nil, errors.New("payload is not a JSON object")
+		}
+		if err := edit(members); err != nil {
+			return nil, err
+		}
+		return json.Marshal(members)
+	}
+}
+
+// RawOr is a member's raw value, or def when the member is absent or null: the reading
+// of an omitted ("omitempty") member.
+func RawOr(members map[string]json.RawMessage, name string, def json.RawMessage) json.RawMessage {
+	v, ok := members[name]
+	if !ok || bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+		return def
+	}
+	return v
 }
 
 // ErrUnknownEvent is a stored type no table knows.
@@ -63,7 +116,7 @@ func NewCodec(tables ...[]EventType) (*Codec, error) {
 	return c, nil
 }
 
-// Decode reads a stored event.
+// Decode reads a stored event, upcast to its current shape.
 func (c *Codec) Decode(typ string, schema int, data []byte) (Event, error) {
 	t, ok := c.types[typ]
 	if !ok {

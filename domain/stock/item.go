@@ -124,10 +124,16 @@ type StockCounted struct {
 }
 
 // ItemMoved records an item moved, whole, from one location to another (0: none).
+//
+// Schema 2 (this shape) records the move as Location {old, new}, the shape of every
+// other event that changes where an item is (ItemUpdated, StockCounted, ItemsMerged):
+// a reader that follows items from place to place (a stock level per location, an
+// audit consumer, a webhook subscriber) then reads one member, "location.new", and
+// finds "no location" written as 0 rather than as a missing key. Schema 1 had "from"
+// and "to", each left out when 0; upcastItemMoved1 reads it.
 type ItemMoved struct {
 	PK       int64           `json:"pk"`
-	From     int64           `json:"from,omitempty"`
-	To       int64           `json:"to,omitempty"`
+	Location Change[int64]   `json:"location"`
 	Quantity decimal.Decimal `json:"quantity"`
 	Overrides
 	// Reason is ReasonLocationDeleted when the item's location was deleted and it moved
@@ -313,7 +319,7 @@ func (it *Item) Apply(e domain.Event) {
 		d.StocktakeDate = e.StocktakeDate
 		it.applyOverrides(e.Overrides)
 	case ItemMoved:
-		d.Location = e.To
+		d.Location = e.Location.New
 		it.applyOverrides(e.Overrides)
 	case ItemSplit:
 		d.Quantity = e.NewQuantity

@@ -206,7 +206,7 @@ func (it *Item) Transfer(qty decimal.Decimal, to int64, adj Adjustment, newPK in
 	}
 	o := it.overrides(adj, &deltas)
 	return []domain.Event{ItemMoved{
-		PK: it.pk, From: it.data.Location, To: to, Quantity: it.data.Quantity, Overrides: o,
+		PK: it.pk, Location: Change[int64]{Old: it.data.Location, New: to}, Quantity: it.data.Quantity, Overrides: o,
 		Tracking: []Entry{{Type: code, Deltas: deltas, Notes: notes}},
 	}}, nil, nil
 }

@@ -349,7 +349,7 @@ func (it *Item) Relocate(to int64) []domain.Event {
 	if !it.Exists() || it.data.Location == to {
 		return nil
 	}
-	return []domain.Event{ItemMoved{PK: it.pk, From: it.data.Location, To: to, Quantity: it.data.Quantity, Reason: ReasonLocationDeleted}}
+	return []domain.Event{ItemMoved{PK: it.pk, Location: Change[int64]{Old: it.data.Location, New: to}, Quantity: it.data.Quantity, Reason: ReasonLocationDeleted}}
 }
 
 // ComponentDeleted records, on the assembly, that an installed item was deleted, so the

@@ -326,7 +326,7 @@ func TestTransfer(t *testing.T) {
 		t.Fatalf("full move = %+v %+v %v", own, sp, err)
 	}
 	mv := own[0].(ItemMoved)
-	if mv.From != 3 || mv.To != 9 || !mv.Quantity.Equal(d("6")) || mv.Tracking[0].Type != status.TrackingStockMove || *mv.Tracking[0].Deltas.Location != 9 {
+	if mv.Location.Old != 3 || mv.Location.New != 9 || !mv.Quantity.Equal(d("6")) || mv.Tracking[0].Type != status.TrackingStockMove || *mv.Tracking[0].Deltas.Location != 9 {
 		t.Fatalf("move %+v", mv)
 	}
 	apply(it, own)
@@ -706,5 +706,51 @@ func TestTransferWithMerge(t *testing.T) {
 	}
 	if _, _, err := damaged.AbsorbTransfer(source, d("5"), 8, Adjustment{}, "", Settings{}); err == nil {
 		t.Fatal("absorbed an item that cannot be merged")
+	}
+}
+
+// TestItemMovedSchema1 reads moves as schema 1 stored them: "from" and "to", each left
+// out when there was no location.
+func TestItemMovedSchema1(t *testing.T) {
+	codec, err := domain.NewCodec(Events())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := codec.Schema(TypeItemMoved); got != 2 {
+		t.Fatalf("StockItemMoved is written with schema %d, want 2", got)
+	}
+	for _, tc := range []struct {
+		name     string
+		stored   string
+		old, new int64
+	}{
+		{"between locations", `{"pk":7,"from":3,"to":9,"quantity":"6","tracking":[{"type":20,"deltas":{"location":9}}]}`, 3, 9},
+		{"from no location", `{"pk":7,"to":9,"quantity":"6"}`, 0, 9},
+		{"to no location (a location deleted at the top level)", `{"pk":7,"from":3,"quantity":"6","reason":"location_deleted"}`, 3, 0},
+		{"null members", `{"pk":7,"from":null,"to":4,"quantity":"6"}`, 0, 4},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ev, err := codec.Decode(TypeItemMoved, 1, []byte(tc.stored))
+			if err != nil {
+				t.Fatal(err)
+			}
+			mv := ev.(ItemMoved)
+			if mv.PK != 7 || mv.Location != (Change[int64]{Old: tc.old, New: tc.new}) || !mv.Quantity.Equal(d("6")) {
+				t.Fatalf("decoded %+v", mv)
+			}
+			it := plain(7, "6")
+			it.Apply(mv)
+			if it.Data().Location != tc.new {
+				t.Fatalf("item at %d after the move, want %d", it.Data().Location, tc.new)
+			}
+		})
+	}
+	if _, err := codec.Decode(TypeItemMoved, 1, []byte(`{"pk":7,"from":"attic"}`)); err == nil {
+		t.Fatal("a schema 1 move with a location that is no pk decoded")
+	}
+	// Schema 2 payloads are read as they are.
+	ev, err := codec.Decode(TypeItemMoved, 2, []byte(`{"pk":7,"location":{"old":1,"new":2},"quantity":"1"}`))
+	if err != nil || ev.(ItemMoved).Location.New != 2 {
+		t.Fatalf("schema 2: %+v, %v", ev, err)
 	}
 }

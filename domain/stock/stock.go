@@ -63,7 +63,7 @@ func Events() []domain.EventType {
 		domain.JSONEvent[StockAdded](TypeStockAdded),
 		domain.JSONEvent[StockRemoved](TypeStockRemoved),
 		domain.JSONEvent[StockCounted](TypeStockCounted),
-		domain.JSONEvent[ItemMoved](TypeItemMoved),
+		domain.EvolvedEvent[ItemMoved](TypeItemMoved, upcastItemMoved1),
 		domain.JSONEvent[ItemSplit](TypeItemSplit),
 		domain.JSONEvent[ItemsMerged](TypeItemsMerged),
 		domain.JSONEvent[StatusChanged](TypeStatusChanged),

@@ -68,10 +68,10 @@ func (a applier) apply(ev domain.Event) error {
 		}
 		return a.itemSet(e.PK, e.Tracking, cols...)
 	case stockdomain.ItemMoved:
-		if err := a.moveItem(e.From, e.To); err != nil {
+		if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
 			return err
 		}
-		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"location", nullID(e.To)})...)
+		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"location", nullID(e.Location.New)})...)
 	case stockdomain.ItemSplit:
 		return a.itemSet(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
 	case stockdomain.ItemsMerged:
