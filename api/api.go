@@ -111,6 +111,10 @@ type Config struct {
 	// delete reads what the location holds after LogHead, when that is set.
 	Stock         StockQueries
 	StockCommands StockCommands
+
+	// Audit answers the audit log (projections/audit.ReadModel). Optional: without it
+	// /api/audit/ is not served.
+	Audit AuditQueries
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -205,6 +209,7 @@ func (s *server) routes(r chi.Router) {
 	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
+	s.auditRoutes(r)  // the audit log
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -72,23 +72,23 @@ func (r *Reservation) Release(holder int64) []domain.Event {
 	return []domain.Event{KeyReleased{Key: r.key, Holder: holder}}
 }
 
-// Reservation stream categories.
+// Reservation stream categories. Stored in stream names: never rename one.
 const (
-	serialCategory       = "stockserial"
-	locationNameCategory = "stocklocname"
+	SerialCategory       = "stockserial"
+	LocationNameCategory = "stocklocname"
 )
 
 // SerialStream is the reservation stream of a serial number within a uniqueness scope
 // (a part variant tree's root pk, or 0 when serials are globally unique).
 func SerialStream(scope int64, serial string) string {
-	return serialCategory + "-" + strconv.FormatInt(scope, 10) + "-" + streamKey(serial)
+	return SerialCategory + "-" + strconv.FormatInt(scope, 10) + "-" + streamKey(serial)
 }
 
 // LocationNameStream is the reservation stream of a location name among the children
 // of parent (0: the top level). InvenTree: names are unique under one parent
 // (InvenTreeTree.validate_unique).
 func LocationNameStream(parent int64, name string) string {
-	return locationNameCategory + "-" + strconv.FormatInt(parent, 10) + "-" + streamKey(name)
+	return LocationNameCategory + "-" + strconv.FormatInt(parent, 10) + "-" + streamKey(name)
 }
 
 // streamKey turns free text into the tail of a stream name. Text that already fits

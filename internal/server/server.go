@@ -35,6 +35,7 @@ import (
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/audit"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -109,7 +110,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, audit.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -133,7 +134,11 @@ func (a *App) open(ctx context.Context) (err error) {
 		a.Store, a.closer = s, s.Close
 	}
 
-	projectors, err := projectors()
+	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events())
+	if err != nil {
+		return err
+	}
+	projectors, err := projectors(codec)
 	if err != nil {
 		return err
 	}
@@ -146,10 +151,6 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
-	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events())
-	if err != nil {
-		return err
-	}
 	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: sequence.New(a.Pool)}); err != nil {
 		return err
 	}
@@ -167,6 +168,10 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin()})
+	if err != nil {
+		return err
+	}
+	auditReadModel, err := audit.NewReadModel(a.Pool)
 	if err != nil {
 		return err
 	}
@@ -192,6 +197,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		StockLocations: stockReadModel,
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
+		Audit:          auditReadModel,
 	}); err != nil {
 		return err
 	}
@@ -205,13 +211,17 @@ func (a *App) open(ctx context.Context) (err error) {
 	return nil
 }
 
-// projectors lists every read model the server keeps.
-func projectors() ([]projections.Projector, error) {
+// projectors lists every read model the server keeps; codec reads every event type.
+func projectors(codec *domain.Codec) ([]projections.Projector, error) {
 	partsProjector, err := parts.NewProjector()
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector()}, nil
+	auditProjector, err := audit.NewProjector(codec)
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), auditProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
