@@ -115,6 +115,12 @@ type Config struct {
 	// Audit answers the audit log (projections/audit.ReadModel). Optional: without it
 	// /api/audit/ is not served.
 	Audit AuditQueries
+	// Levels answers the stock levels through time (projections/levels.ReadModel).
+	// Optional: without it /api/report/stock-level/ and stock-history/ are not served.
+	Levels LevelQueries
+	// History answers as_of on stock items and parts (history.Service). Optional:
+	// without it as_of is refused with 400.
+	History HistoryQueries
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -210,6 +216,7 @@ func (s *server) routes(r chi.Router) {
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
 	s.auditRoutes(r)  // the audit log
+	s.reportRoutes(r) // stock levels at any instant
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -525,6 +525,12 @@ func (s *server) getPart(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if at, ok, err := s.asOf(r); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.writePartAsOf(w, r, pk, at)
+	}
 	return s.writePart(w, r, http.StatusOK, pk)
 }
 

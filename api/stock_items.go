@@ -306,6 +306,12 @@ func (s *server) getItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if at, ok, err := s.asOf(r); err != nil || ok {
+		if err != nil {
+			return err
+		}
+		return s.writeItemAsOf(w, r, pk, at)
+	}
 	return s.writeItem(w, r, http.StatusOK, pk)
 }
 

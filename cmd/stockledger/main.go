@@ -62,6 +62,7 @@ func newRoot(logger *slog.Logger) *cobra.Command {
 		serveCmd(&cfg),
 		migrateCmd(&cfg),
 		rebuildCmd(&cfg),
+		replayCmd(&cfg),
 		userCmd(&cfg),
 		benchCmd(&cfg),
 		&cobra.Command{

@@ -31,11 +31,13 @@ import (
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/eventstore/esdb"
 	"github.com/stockledger/stockledger/eventstore/postgres"
+	"github.com/stockledger/stockledger/history"
 	"github.com/stockledger/stockledger/internal/auth"
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/audit"
+	"github.com/stockledger/stockledger/projections/levels"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -73,6 +75,9 @@ type App struct {
 	// Executor runs every command; Users holds the user, group and token commands.
 	Executor *commands.Executor
 	Users    *commands.UserHandlers
+	// Codec reads every event type; History replays streams to a moment.
+	Codec   *domain.Codec
+	History *history.Service
 
 	Registry *prometheus.Registry
 	api      http.Handler
@@ -110,7 +115,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, audit.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, audit.Migrate, levels.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -138,6 +143,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.Codec = codec
 	projectors, err := projectors(codec)
 	if err != nil {
 		return err
@@ -175,6 +181,15 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	levelsReadModel, err := levels.NewReadModel(a.Pool)
+	if err != nil {
+		return err
+	}
+	if a.History, err = history.NewService(history.Config{
+		Log: a.Store, Codec: codec, Stock: stockReadModel, Parts: a.Pool, Figures: levelsReadModel,
+	}); err != nil {
+		return err
+	}
 	// No bill of materials is modelled yet, so installations are not checked against one.
 	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
 		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
@@ -198,6 +213,8 @@ func (a *App) open(ctx context.Context) (err error) {
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
 		Audit:          auditReadModel,
+		Levels:         levelsReadModel,
+		History:        a.History,
 	}); err != nil {
 		return err
 	}
@@ -221,7 +238,8 @@ func projectors(codec *domain.Codec) ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), auditProjector}, nil
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), auditProjector,
+		levels.NewProjector()}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so

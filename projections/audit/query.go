@@ -14,6 +14,7 @@ import (
 
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/eventstore"
+	"github.com/stockledger/stockledger/internal/drftime"
 )
 
 // Entry is one event of the audit log as /api/audit/ shows it.
@@ -216,20 +217,8 @@ func scanEntries(rows pgx.Rows) ([]Entry, error) {
 		e.Position = eventstore.Position{Commit: uint64(commit), Prepare: uint64(prepare)}.String()
 		_, e.AggregateID, _ = strings.Cut(e.Stream, "-")
 		e.Data = json.RawMessage(data)
-		e.Date = FormatTime(at)
+		e.Date = drftime.Format(at)
 		out = append(out, e)
 	}
 	return out, rows.Err()
-}
-
-// FormatTime writes a time as DRF's DateTimeField does: ISO 8601 in UTC, "Z" for the
-// zone, microseconds when there are any. Instants read back from it are exact to the
-// microsecond, which is PostgreSQL's precision, so a client can ask "as of" exactly
-// the moment of an entry.
-func FormatTime(t time.Time) string {
-	t = t.UTC()
-	if t.Nanosecond()/1000 == 0 {
-		return t.Format("2006-01-02T15:04:05Z")
-	}
-	return t.Format("2006-01-02T15:04:05.000000Z")
 }

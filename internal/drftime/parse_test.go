@@ -1,11 +1,11 @@
-package api
+package drftime
 
 import (
 	"testing"
 	"time"
 )
 
-func TestParseDateTime(t *testing.T) {
+func TestParse(t *testing.T) {
 	utc := func(y int, mo time.Month, d, h, mi, s, us int) time.Time {
 		return time.Date(y, mo, d, h, mi, s, us*1000, time.UTC)
 	}
@@ -31,9 +31,9 @@ func TestParseDateTime(t *testing.T) {
 		{"1717243815", time.Time{}, false},
 		{"2024-06-01T12", time.Time{}, false},
 	} {
-		got, ok := parseDateTime(tc.in)
+		got, ok := Parse(tc.in)
 		if ok != tc.ok || !got.Equal(tc.want) {
-			t.Errorf("parseDateTime(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+			t.Errorf("Parse(%q) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
 	}
 }
