@@ -29,11 +29,12 @@ var t0 = time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC)
 func minute(n int) time.Time { return t0.Add(time.Duration(n) * time.Minute) }
 
 type feed struct {
-	t    *testing.T
-	pool *pgxpool.Pool
-	p    *levels.Projector
-	rm   *levels.ReadModel
-	seq  uint64
+	t     *testing.T
+	pool  *pgxpool.Pool
+	p     *levels.Projector
+	rm    *levels.ReadModel
+	codec *domain.Codec
+	seq   uint64
 }
 
 func newFeed(t *testing.T) *feed {
@@ -45,7 +46,11 @@ func newFeed(t *testing.T) *feed {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &feed{t: t, pool: pool, p: levels.NewProjector(), rm: rm}
+	codec, err := domain.NewCodec(stock.Events())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &feed{t: t, pool: pool, p: levels.NewProjector(), rm: rm, codec: codec}
 }
 
 // event is one event for a batch: its stream, its recorded time and the event.
@@ -64,11 +69,8 @@ func (f *feed) batch(evs ...event) {
 			f.t.Fatal(err)
 		}
 		f.seq++
-		batch = append(batch, eventstore.Recorded{Stream: e.stream, Type: e.ev.EventType(), Schema: 2, Data: data,
-			RecordedAt: e.at, Position: eventstore.Position{Commit: f.seq}})
-		if e.ev.EventType() != stock.TypeItemMoved {
-			batch[len(batch)-1].Schema = 1
-		}
+		batch = append(batch, eventstore.Recorded{Stream: e.stream, Type: e.ev.EventType(), Schema: f.codec.Schema(e.ev.EventType()),
+			Data: data, RecordedAt: e.at, Position: eventstore.Position{Commit: f.seq}})
 	}
 	err := pgx.BeginFunc(context.Background(), f.pool, func(tx pgx.Tx) error {
 		return f.p.Project(context.Background(), tx, batch)
