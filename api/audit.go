@@ -95,14 +95,15 @@ func (s *server) auditRoutes(r chi.Router) {
 func (s *server) requireAuditReader(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a, ok := AccessFrom(r.Context())
-		switch {
-		case !ok:
+		if !ok {
 			s.fail(w, r, errNotAuthenticated)
-		case !a.Active || len(auditKinds(a)) == 0 && !a.Superuser:
-			s.fail(w, r, errPermissionDenied)
-		default:
-			next.ServeHTTP(w, r)
+			return
 		}
+		if kinds := auditKinds(a); kinds != nil && len(kinds) == 0 {
+			s.fail(w, r, errPermissionDenied)
+			return
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

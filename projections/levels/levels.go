@@ -339,6 +339,24 @@ func (b *batchState) loadBalances(ctx context.Context, tx pgx.Tx) error {
 	return nil
 }
 
+// deferrer is the runner's transaction (projections.Tx). The writes need no answer,
+// so they are deferred: they travel with the checkpoint and the COMMIT in one round
+// trip, and the batch's transaction, which holds back every reader of the log while it
+// is open, ends sooner.
+type deferrer interface {
+	Defer(sql string, args ...any)
+}
+
+// exec writes: deferred with the runner's transaction, at once with another.
+func exec(ctx context.Context, tx pgx.Tx, sql string, args ...any) error {
+	if d, ok := tx.(deferrer); ok {
+		d.Defer(sql, args...)
+		return nil
+	}
+	_, err := tx.Exec(ctx, sql, args...)
+	return err
+}
+
 // write stores the batch: the movements with their balances, the pairs' balances, the
 // items' states and the location rows.
 func (b *batchState) write(ctx context.Context, tx pgx.Tx) error {
@@ -366,7 +384,7 @@ func (b *batchState) writeMoves(ctx context.Context, tx pgx.Tx) error {
 		parts[i], locs[i], ats[i] = m.part, m.location, bal.at
 		qtys[i], qtyBal[i], items[i], itemBal[i] = m.qty.String(), bal.qty.String(), m.items, bal.items
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO stock_level_moves (part, location, at, qty_delta, qty, items_delta, items)
+	if err := exec(ctx, tx, `INSERT INTO stock_level_moves (part, location, at, qty_delta, qty, items_delta, items)
 		SELECT m.part, m.location, m.at, m.qd::numeric, m.q::numeric, m.id, m.i
 		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::bigint[])
 			WITH ORDINALITY AS m(part, location, at, qd, q, id, i, ord)
@@ -380,7 +398,7 @@ func (b *batchState) writeMoves(ctx context.Context, tx pgx.Tx) error {
 		bParts, bLocs, bAts = append(bParts, p.part), append(bLocs, p.location), append(bAts, bal.at)
 		bQtys, bItems = append(bQtys, bal.qty.String()), append(bItems, bal.items)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO stock_level_balances (part, location, qty, items, at)
+	if err := exec(ctx, tx, `INSERT INTO stock_level_balances (part, location, qty, items, at)
 		SELECT k.part, k.location, k.q::numeric, k.i, k.at
 		FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::timestamptz[]) AS k(part, location, q, i, at)
 		ON CONFLICT (part, location) DO UPDATE SET qty = excluded.qty, items = excluded.items, at = excluded.at`,
@@ -406,13 +424,13 @@ func (b *batchState) writeItems(ctx context.Context, tx pgx.Tx) error {
 		}
 	}
 	if len(keep) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO stock_level_items (pk, data) SELECT * FROM unnest($1::bigint[], $2::text[])
+		if err := exec(ctx, tx, `INSERT INTO stock_level_items (pk, data) SELECT * FROM unnest($1::bigint[], $2::text[])
 			ON CONFLICT (pk) DO UPDATE SET data = excluded.data`, keep, data); err != nil {
 			return fmt.Errorf("write items: %w", err)
 		}
 	}
 	if len(drop) > 0 {
-		if _, err := tx.Exec(ctx, `DELETE FROM stock_level_items WHERE pk = ANY($1)`, drop); err != nil {
+		if err := exec(ctx, tx, `DELETE FROM stock_level_items WHERE pk = ANY($1)`, drop); err != nil {
 			return fmt.Errorf("write items: %w", err)
 		}
 	}
@@ -430,7 +448,7 @@ func (b *batchState) writeLocations(ctx context.Context, tx pgx.Tx) error {
 		locs, parents, ats = append(locs, r.location), append(parents, r.parent), append(ats, r.at)
 		ext, del = append(ext, r.external), append(del, r.deleted)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO stock_level_locations (location, at, parent, external, deleted)
+	if err := exec(ctx, tx, `INSERT INTO stock_level_locations (location, at, parent, external, deleted)
 		SELECT l.location, l.at, l.parent, l.external, l.deleted
 		FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bool[], $5::bool[])
 			WITH ORDINALITY AS l(location, at, parent, external, deleted, ord)
