@@ -408,7 +408,10 @@ func (a applier) track(item int64, entries []stockdomain.Entry, cols ...col) err
 // withTracking runs rowSQL, an INSERT or UPDATE of the stock item $1, and inserts the
 // item's tracking entries in the same statement, with the part of the row it wrote: an
 // item the read model does not hold gets no entries. Entries keep their order, so
-// their pks follow the log.
+// their pks follow the log. The pks are counted on from the highest stored, not drawn
+// from the column's identity: a sequence does not roll back, so every batch rolled back
+// (a retry, another runner ahead) would leave a gap the next rebuild closes, and the
+// rebuilt entries would answer under other pks than the live ones.
 func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.Entry) error {
 	if len(entries) == 0 {
 		return a.exec(rowSQL, args...)
@@ -426,8 +429,8 @@ func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.E
 	n := len(args)
 	args = append(args, a.rec.RecordedAt, user, types, deltas, notes)
 	return a.exec(fmt.Sprintf(`WITH i AS (%s RETURNING part)
-		INSERT INTO stock_tracking (item, part, date, tracking_type, deltas, notes, user_id)
-		SELECT $1, i.part, $%d, e.type, e.deltas::jsonb, e.notes, $%d
+		INSERT INTO stock_tracking (pk, item, part, date, tracking_type, deltas, notes, user_id)
+		SELECT (SELECT coalesce(max(pk), 0) FROM stock_tracking) + e.ord, $1, i.part, $%d, e.type, e.deltas::jsonb, e.notes, $%d
 		FROM i, unnest($%d::int[], $%d::text[], $%d::text[]) WITH ORDINALITY AS e(type, deltas, notes, ord)
 		ORDER BY e.ord`, rowSQL, n+1, n+2, n+3, n+4, n+5), args...)
 }

@@ -62,12 +62,8 @@ func NewProjector() *Projector {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Reset empties the read models before a rebuild. The tracking identity restarts, so
-// the rebuilt entries get the same pks as before.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE stock_tracking, stock_items, stock_locations RESTART IDENTITY`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project applies a batch of events.
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
