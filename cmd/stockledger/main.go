@@ -61,6 +61,7 @@ func newRoot(logger *slog.Logger) *cobra.Command {
 		migrateCmd(&cfg),
 		rebuildCmd(&cfg),
 		verifyCmd(&cfg),
+		seedCmd(&cfg),
 		userCmd(&cfg),
 		benchCmd(&cfg),
 		&cobra.Command{

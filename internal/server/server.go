@@ -72,6 +72,10 @@ type App struct {
 	// Executor runs every command; Users holds the user, group and token commands.
 	Executor *commands.Executor
 	Users    *commands.UserHandlers
+	// Parts and Stock hold the part and stock commands; Keys allocates primary keys.
+	Parts *commands.PartHandlers
+	Stock *commands.StockHandlers
+	Keys  *sequence.Sequences
 
 	Registry *prometheus.Registry
 	api      http.Handler
@@ -150,7 +154,8 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: sequence.New(a.Pool)}); err != nil {
+	a.Keys = sequence.New(a.Pool)
+	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: a.Keys}); err != nil {
 		return err
 	}
 	if a.Users, err = commands.NewUserHandlers(commands.UserHandlersConfig{
@@ -177,6 +182,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.Parts, a.Stock = partCommands, stockCommands
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,

@@ -67,6 +67,7 @@ func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project applies a batch of events.
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
+	counts := itemCounts{}
 	for _, rec := range batch {
 		switch rec.Category() {
 		case "stockitem", "stocklocation":
@@ -77,12 +78,12 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 		if err != nil {
 			return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
 		}
-		a := applier{ctx: ctx, tx: tx, rec: rec}
+		a := applier{ctx: ctx, tx: tx, rec: rec, counts: counts}
 		if err := a.apply(ev); err != nil {
 			return fmt.Errorf("%s@%d %s: %w", rec.Stream, rec.Version, rec.Type, err)
 		}
 	}
-	return nil
+	return applier{ctx: ctx, tx: tx, counts: counts}.flushCounts()
 }
 
 // marshal is json.Marshal for values that always marshal.
