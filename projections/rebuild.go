@@ -266,8 +266,8 @@ func (r *Runner) migrateInto(ctx context.Context, schema string, set migrate.Set
 	return migrate.Up(ctx, pool, set, r.cfg.Logger)
 }
 
-// build applies the log to s until it has passed until, reporting after each batch.
-// The next batch is read while one is applied.
+// build applies the log to s up to until, reporting after each batch. The next batch
+// is read while one is applied.
 func (r *Runner) build(ctx context.Context, s *shadow, until eventstore.Position, prog *Progress, report func(Progress)) error {
 	if !s.pos.Before(until) {
 		return nil
@@ -297,6 +297,13 @@ func (r *Runner) build(ctx context.Context, s *shadow, until eventstore.Position
 				case <-time.After(10 * time.Millisecond):
 				}
 				continue
+			}
+			n := len(batch)
+			for n > 0 && until.Before(batch[n-1].Position) {
+				n--
+			}
+			if batch = batch[:n]; n == 0 {
+				return
 			}
 			select {
 			case batches <- read{batch: batch}:

@@ -35,6 +35,7 @@ import (
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/monthly"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -113,7 +114,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, monthly.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -198,6 +199,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		StockLocations: stockReadModel,
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
+		Movements:      monthly.NewQueries(a.Pool),
 	}); err != nil {
 		return err
 	}
@@ -217,7 +219,11 @@ func projectors() ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector()}, nil
+	monthlyProjector, err := monthly.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), monthlyProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
