@@ -111,6 +111,11 @@ type Config struct {
 	// delete reads what the location holds after LogHead, when that is set.
 	Stock         StockQueries
 	StockCommands StockCommands
+
+	// Movements answers the monthly movement summary (/api/report/monthly-movements/).
+	// Optional; it needs LogHead and Projections: a report waits for its read model to
+	// reach the log's head.
+	Movements MovementQueries
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -140,6 +145,9 @@ func (c *Config) Validate() error {
 	}
 	if n := countSet(c.Parts != nil, c.PartCommands != nil, c.LogHead != nil); n != 0 && n != 3 {
 		errs = append(errs, errors.New("part area: give the part queries, the part commands and the log head, or none"))
+	}
+	if c.Movements != nil && (c.LogHead == nil || c.Projections == nil) {
+		errs = append(errs, errors.New("report area: the monthly movements need LogHead and Projections"))
 	}
 	if (c.Stock == nil) != (c.StockCommands == nil) {
 		errs = append(errs, errors.New("stock area: give both the stock queries and the stock commands, or neither"))
@@ -205,6 +213,7 @@ func (s *server) routes(r chi.Router) {
 	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
+	s.reportRoutes(r) // reports: monthly movements
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/ledgertest"
+	"github.com/stockledger/stockledger/internal/migrate"
 	"github.com/stockledger/stockledger/projections"
 )
 
@@ -25,7 +26,7 @@ func (p *ignoring) Project(context.Context, pgx.Tx, []eventstore.Recorded) error
 	return nil
 }
 
-func (*ignoring) Reset(context.Context, pgx.Tx) error { return nil }
+func (*ignoring) Migrations() migrate.Set { return tallySet }
 
 func (f fixture) checkpointOf(t *testing.T, name string) (eventstore.Position, int64) {
 	t.Helper()
@@ -93,10 +94,7 @@ func (p *deferring) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 	return nil
 }
 
-func (*deferring) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE tally`)
-	return err
-}
+func (*deferring) Migrations() migrate.Set { return tallySet }
 
 func TestDeferredStatements(t *testing.T) {
 	f := newFixture(t)
@@ -144,7 +142,7 @@ func (p *moving) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Reco
 	return nil
 }
 
-func (*moving) Reset(context.Context, pgx.Tx) error { return nil }
+func (*moving) Migrations() migrate.Set { return tallySet }
 
 func TestMovedCheckpointRollsTheBatchBack(t *testing.T) {
 	f := newFixture(t)
@@ -190,7 +188,7 @@ func (p *failingExec) Project(ctx context.Context, tx pgx.Tx, batch []eventstore
 	return err
 }
 
-func (*failingExec) Reset(context.Context, pgx.Tx) error { return nil }
+func (*failingExec) Migrations() migrate.Set { return tallySet }
 
 func TestFailingExecFailsTheBatch(t *testing.T) {
 	f := newFixture(t)

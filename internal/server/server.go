@@ -35,6 +35,7 @@ import (
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/monthly"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -72,6 +73,10 @@ type App struct {
 	// Executor runs every command; Users holds the user, group and token commands.
 	Executor *commands.Executor
 	Users    *commands.UserHandlers
+	// Parts and Stock hold the part and stock commands; Keys allocates primary keys.
+	Parts *commands.PartHandlers
+	Stock *commands.StockHandlers
+	Keys  *sequence.Sequences
 
 	Registry *prometheus.Registry
 	api      http.Handler
@@ -109,7 +114,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, monthly.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -152,7 +157,8 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: sequence.New(a.Pool)}); err != nil {
+	a.Keys = sequence.New(a.Pool)
+	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: a.Keys}); err != nil {
 		return err
 	}
 	if a.Users, err = commands.NewUserHandlers(commands.UserHandlersConfig{
@@ -179,6 +185,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.Parts, a.Stock = partCommands, stockCommands
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,
@@ -194,6 +201,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		StockLocations: stockReadModel,
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
+		Movements:      monthly.NewQueries(a.Pool),
 	}); err != nil {
 		return err
 	}
@@ -213,7 +221,11 @@ func projectors() ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector()}, nil
+	monthlyProjector, err := monthly.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), monthlyProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
