@@ -187,7 +187,9 @@ func (p *failingExec) Project(ctx context.Context, tx pgx.Tx, batch []eventstore
 		}
 		return err
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO tally (stream, n, max_version) VALUES ('x', $1, 0)`, len(batch))
+	// The events may come in more than one batch: each adds its own.
+	_, err := tx.Exec(ctx, `INSERT INTO tally (stream, n, max_version) VALUES ('x', $1, 0)
+		ON CONFLICT (stream) DO UPDATE SET n = tally.n + EXCLUDED.n`, len(batch))
 	return err
 }
 
