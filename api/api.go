@@ -121,6 +121,10 @@ type Config struct {
 	// History answers as_of on stock items and parts (history.Service). Optional:
 	// without it as_of is refused with 400.
 	History HistoryQueries
+	// Movements answers the monthly movement summary (/api/report/monthly-movements/).
+	// Optional; it needs LogHead and Projections: a report waits for its read model to
+	// reach the log's head.
+	Movements MovementQueries
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -150,6 +154,9 @@ func (c *Config) Validate() error {
 	}
 	if n := countSet(c.Parts != nil, c.PartCommands != nil, c.LogHead != nil); n != 0 && n != 3 {
 		errs = append(errs, errors.New("part area: give the part queries, the part commands and the log head, or none"))
+	}
+	if c.Movements != nil && (c.LogHead == nil || c.Projections == nil) {
+		errs = append(errs, errors.New("report area: the monthly movements need LogHead and Projections"))
 	}
 	if (c.Stock == nil) != (c.StockCommands == nil) {
 		errs = append(errs, errors.New("stock area: give both the stock queries and the stock commands, or neither"))
@@ -216,7 +223,8 @@ func (s *server) routes(r chi.Router) {
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
 	s.auditRoutes(r)  // the audit log
-	s.reportRoutes(r) // stock levels at any instant
+	s.reportRoutes(r) // reports: monthly movements
+	s.levelRoutes(r)  // reports: stock levels at any instant
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

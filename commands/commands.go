@@ -189,6 +189,13 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, stream string, fresh
 	}
 }
 
+// Encode wraps domain events for the store as commands do: fresh ids and the
+// context's metadata. For appends decided outside a command, such as a generated
+// history.
+func (x *Executor) Encode(ctx context.Context, evs []domain.Event) ([]eventstore.NewEvent, error) {
+	return x.encode(ctx, evs)
+}
+
 // encode wraps domain events for the store with fresh ids and the context's metadata.
 func (x *Executor) encode(ctx context.Context, evs []domain.Event) ([]eventstore.NewEvent, error) {
 	meta := MetadataFrom(ctx)

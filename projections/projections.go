@@ -28,8 +28,11 @@ type Projector interface {
 	// and ignores those it does not need. An error rolls the batch back; the runner
 	// retries it later.
 	Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error
-	// Reset empties the read model inside tx, before a rebuild from the start.
-	Reset(ctx context.Context, tx pgx.Tx) error
+	// Migrations creates the read model's tables, functions and everything else it
+	// keeps, unqualified, so that they land in the first schema of the search_path: the
+	// live schema when the server migrates, a schema of their own when a rebuild or a
+	// verification builds the read model beside the live one (see Runner.Rebuild).
+	Migrations() migrate.Set
 }
 
 //go:embed migrations/*.sql

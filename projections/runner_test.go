@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync/atomic"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/google/uuid"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/ledgertest"
+	"github.com/stockledger/stockledger/internal/migrate"
 	"github.com/stockledger/stockledger/internal/pgtest"
 )
 
@@ -43,10 +45,14 @@ func (p *tally) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recor
 	return nil
 }
 
-func (*tally) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE tally`)
-	return err
-}
+func (*tally) Migrations() migrate.Set { return tallySet }
+
+// tallySet creates the tally table, in the live schema or a rebuild's.
+var tallySet = migrate.Set{Name: "test_tally", FS: fstest.MapFS{
+	"00001_tally.sql": {Data: []byte(`-- +goose Up
+CREATE TABLE tally (stream text PRIMARY KEY, n bigint NOT NULL, max_version bigint NOT NULL);
+`)},
+}}
 
 // fixture is a ledger with the tally table; each test builds and starts its own runners.
 type fixture struct{ *ledgertest.Ledger }
@@ -56,9 +62,8 @@ func newFixture(t *testing.T) fixture {
 	return fixture{ledgertest.New(t, ledgertest.Options{Migrations: []ledgertest.Migration{migrateTally}})}
 }
 
-func migrateTally(ctx context.Context, pool *pgxpool.Pool, _ *slog.Logger) error {
-	_, err := pool.Exec(ctx, `CREATE TABLE tally (stream text PRIMARY KEY, n bigint NOT NULL, max_version bigint NOT NULL)`)
-	return err
+func migrateTally(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
+	return migrate.Up(ctx, pool, tallySet, logger)
 }
 
 func (f fixture) appendN(t *testing.T, streams, perStream int) eventstore.Position {
@@ -145,30 +150,6 @@ func TestTwoRunnersApplyEachEventOnce(t *testing.T) {
 	ledgertest.Wait(t, r1, last)
 	ledgertest.Wait(t, r2, last)
 	f.checkTally(t, 4, 50)
-}
-
-func TestRebuildFromStart(t *testing.T) {
-	f := newFixture(t)
-	p := &tally{}
-	r := f.NewRunner(t, p)
-	stop := ledgertest.Start(t, r)
-	ledgertest.Wait(t, r, f.appendN(t, 4, 6))
-	stop()
-	// Damage the read model, then rebuild it from the log.
-	if _, err := f.Pool.Exec(context.Background(), `UPDATE tally SET n = 999`); err != nil {
-		t.Fatal(err)
-	}
-	var calls int
-	if err := r.Rebuild(context.Background(), "tally", func(applied int, _ eventstore.Position) { calls++ }); err != nil {
-		t.Fatal(err)
-	}
-	f.checkTally(t, 4, 6)
-	if calls == 0 {
-		t.Error("rebuild reported no progress")
-	}
-	if err := r.Rebuild(context.Background(), "nope", nil); err == nil {
-		t.Error("rebuilding an unknown projection succeeded")
-	}
 }
 
 func TestWaitForTimesOut(t *testing.T) {

@@ -45,6 +45,8 @@ type Server struct {
 	App *server.App
 	// URL is the base URL, without a trailing slash.
 	URL string
+	// DatabaseURL is the server's database, for a second process on it (a rebuild).
+	DatabaseURL string
 	// Admin is the superuser "admin" (password adminPassword), authenticated by token.
 	Admin *User
 
@@ -73,7 +75,8 @@ func StartServer(t *testing.T) *Server {
 func startBare(t *testing.T) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	app, err := server.Open(ctx, server.Config{DatabaseURL: pgtest.NewDatabase(t), Version: "test"})
+	dbURL := pgtest.NewDatabase(t)
+	app, err := server.Open(ctx, server.Config{DatabaseURL: dbURL, Version: "test"})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
@@ -94,7 +97,7 @@ func startBare(t *testing.T) *Server {
 			t.Errorf("close: %v", err)
 		}
 	})
-	return &Server{t: t, App: app, URL: "http://" + ln.Addr().String(), names: new(atomic.Int64)}
+	return &Server{t: t, App: app, URL: "http://" + ln.Addr().String(), DatabaseURL: dbURL, names: new(atomic.Int64)}
 }
 
 // For is s bound to another test (a subtest), so that its failures are reported there.

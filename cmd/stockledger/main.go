@@ -11,11 +11,9 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/server"
 )
 
@@ -63,6 +61,8 @@ func newRoot(logger *slog.Logger) *cobra.Command {
 		migrateCmd(&cfg),
 		rebuildCmd(&cfg),
 		replayCmd(&cfg),
+		verifyCmd(&cfg),
+		seedCmd(&cfg),
 		userCmd(&cfg),
 		benchCmd(&cfg),
 		&cobra.Command{
@@ -120,56 +120,6 @@ func migrateCmd(cfg *server.Config) *cobra.Command {
 			return app.Close()
 		},
 	}
-}
-
-func rebuildCmd(cfg *server.Config) *cobra.Command {
-	var all bool
-	cmd := &cobra.Command{
-		Use:   "rebuild <projection>|--all",
-		Short: "Rebuild read models from the start of the log",
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if all == (len(args) == 1) || len(args) > 1 {
-				return errors.New("name one projection, or --all")
-			}
-			app, err := server.Open(cmd.Context(), *cfg)
-			if err != nil {
-				return err
-			}
-			defer app.Close()
-			statuses, err := app.Runner.Statuses(cmd.Context())
-			if err != nil {
-				return err
-			}
-			var names []string
-			for _, s := range statuses {
-				if all || s.Name == args[0] {
-					names = append(names, s.Name)
-				}
-			}
-			if len(names) == 0 && !all {
-				return fmt.Errorf("no projection %q", args[0])
-			}
-			out := cmd.OutOrStdout()
-			for _, name := range names {
-				start := time.Now()
-				last := time.Time{}
-				err := app.Runner.Rebuild(cmd.Context(), name, func(applied int, at eventstore.Position) {
-					if time.Since(last) > time.Second {
-						last = time.Now()
-						rate := float64(applied) / time.Since(start).Seconds()
-						fmt.Fprintf(out, "%s: %d events (%.0f/s), at %s\n", name, applied, rate, at)
-					}
-				})
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "%s: rebuilt in %s\n", name, time.Since(start).Round(time.Millisecond))
-			}
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&all, "all", false, "rebuild every projection")
-	return cmd
 }
 
 func envOr(key, def string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/ledgertest"
+	"github.com/stockledger/stockledger/internal/migrate"
 	"github.com/stockledger/stockledger/internal/pgtest"
 	"github.com/stockledger/stockledger/projections"
 )
@@ -27,10 +29,8 @@ func (counted) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Record
 	return err
 }
 
-func (counted) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `UPDATE counted SET n = 0`)
-	return err
-}
+// Migrations says it has no tables of its own to rebuild: they are the test's.
+func (counted) Migrations() migrate.Set { return migrate.Set{Name: "test_counted", FS: fstest.MapFS{}} }
 
 func migrateCounted(ctx context.Context, pool *pgxpool.Pool, _ *slog.Logger) error {
 	_, err := pool.Exec(ctx, `CREATE TABLE counted (n bigint NOT NULL); INSERT INTO counted VALUES (0)`)

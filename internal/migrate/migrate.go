@@ -49,8 +49,12 @@ func Up(ctx context.Context, pool *pgxpool.Pool, set Set, logger *slog.Logger) e
 	return nil
 }
 
+// VersionTable is the table, in the schema the set was migrated in, where goose keeps
+// which of the set's migrations ran.
+func (s Set) VersionTable() string { return s.Name + "_schema_version" }
+
 func newProvider(db *sql.DB, set Set) (*goose.Provider, error) {
-	store, err := database.NewStore(database.DialectPostgres, set.Name+"_schema_version")
+	store, err := database.NewStore(database.DialectPostgres, set.VersionTable())
 	if err != nil {
 		return nil, fmt.Errorf("migrate %s: %w", set.Name, err)
 	}

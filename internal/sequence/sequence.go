@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
@@ -39,6 +40,26 @@ func (s *Sequences) Next(ctx context.Context, category string) (int64, error) {
 		return 0, fmt.Errorf("next key for %s: %w", category, err)
 	}
 	return id, nil
+}
+
+// NextN returns n new keys for category in one round trip, for bulk creation.
+func (s *Sequences) NextN(ctx context.Context, category string, n int) ([]int64, error) {
+	if !validName(category) {
+		return nil, fmt.Errorf("next keys: invalid category %q", category)
+	}
+	name := "pk_" + category
+	if err := s.ensure(ctx, name); err != nil {
+		return nil, err
+	}
+	rows, err := s.pool.Query(ctx, `SELECT nextval($1::regclass) FROM generate_series(1, $2)`, name, n)
+	if err != nil {
+		return nil, fmt.Errorf("next keys for %s: %w", category, err)
+	}
+	keys, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("next keys for %s: %w", category, err)
+	}
+	return keys, nil
 }
 
 func (s *Sequences) ensure(ctx context.Context, name string) error {

@@ -38,6 +38,7 @@ import (
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/audit"
 	"github.com/stockledger/stockledger/projections/levels"
+	"github.com/stockledger/stockledger/projections/monthly"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -75,6 +76,10 @@ type App struct {
 	// Executor runs every command; Users holds the user, group and token commands.
 	Executor *commands.Executor
 	Users    *commands.UserHandlers
+	// Parts and Stock hold the part and stock commands; Keys allocates primary keys.
+	Parts *commands.PartHandlers
+	Stock *commands.StockHandlers
+	Keys  *sequence.Sequences
 	// Codec reads every event type; History replays streams to a moment.
 	Codec   *domain.Codec
 	History *history.Service
@@ -115,7 +120,8 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
-		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, audit.Migrate, levels.Migrate,
+		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, monthly.Migrate,
+		audit.Migrate, levels.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -132,7 +138,9 @@ func (a *App) open(ctx context.Context) (err error) {
 		if err := postgres.Migrate(ctx, a.Pool, a.logger); err != nil {
 			return err
 		}
-		s, err := postgres.New(a.Pool, postgres.Config{Logger: a.logger})
+		// The store gets connections of its own (see postgres.ConfigurePool), as many
+		// as the read models'.
+		s, err := postgres.Open(ctx, url, poolConns(url), postgres.Config{Logger: a.logger})
 		if err != nil {
 			return err
 		}
@@ -157,7 +165,8 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
-	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: sequence.New(a.Pool)}); err != nil {
+	a.Keys = sequence.New(a.Pool)
+	if a.Executor, err = commands.New(commands.Config{Store: a.Store, Codec: codec, Keys: a.Keys}); err != nil {
 		return err
 	}
 	if a.Users, err = commands.NewUserHandlers(commands.UserHandlersConfig{
@@ -197,6 +206,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	a.Parts, a.Stock = partCommands, stockCommands
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,
@@ -212,6 +222,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		StockLocations: stockReadModel,
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
+		Movements:      monthly.NewQueries(a.Pool),
 		Audit:          auditReadModel,
 		Levels:         levelsReadModel,
 		History:        a.History,
@@ -234,12 +245,16 @@ func projectors(codec *domain.Codec) ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
+	monthlyProjector, err := monthly.NewProjector()
+	if err != nil {
+		return nil, err
+	}
 	auditProjector, err := audit.NewProjector(codec)
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), auditProjector,
-		levels.NewProjector()}, nil
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), monthlyProjector,
+		auditProjector, levels.NewProjector()}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
@@ -253,15 +268,23 @@ func stockPartsJoin() *stockrm.PartsJoin {
 	}
 }
 
+// poolConns is the size of a pool on url: pgxpool's default (the number of CPUs, at
+// least 4) starves the API when every projector is applying a batch. 0 when the URL's
+// pool_max_conns says.
+func poolConns(url string) int32 {
+	if strings.Contains(url, "pool_max_conns") {
+		return 0
+	}
+	return 16
+}
+
 func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	// pgxpool's default (the number of CPUs, at least 4) starves the API when every
-	// projector is applying a batch; the URL's pool_max_conns still wins.
-	if !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = 16
+	if n := poolConns(url); n > 0 {
+		cfg.MaxConns = n
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

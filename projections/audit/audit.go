@@ -73,11 +73,8 @@ func NewProjector(codec Codec) (*Projector, error) {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Reset empties the audit log before a rebuild; the pks start again at 1.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE audit_events RESTART IDENTITY`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project appends a batch of events to the audit log, in one statement.
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
@@ -96,12 +93,14 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 		}
 		r.add(rec, p.codec.Schema(rec.Type), data)
 	}
-	// Rows go in log order, so their pks follow the log. Empty metadata is NULL: the
-	// event was the system's, or came from no request.
-	const insert = `INSERT INTO audit_events (event_id, commit_pos, prepare_pos, stream, kind, version,
+	// The pks count on from the highest stored, in log order: not drawn from a sequence,
+	// which does not roll back with a failed batch, so a rebuild gives every entry the pk
+	// it has live. Empty metadata is NULL: the event was the system's, or came from no
+	// request.
+	const insert = `INSERT INTO audit_events (pk, event_id, commit_pos, prepare_pos, stream, kind, version,
 			event_type, schema_version, stored_schema, data, user_id, username, request_id, correlation_id,
 			causation_id, recorded_at)
-		SELECT e.id, e.c, e.p, e.stream, e.kind, e.version, e.type, e.schema, e.stored, e.data::json,
+		SELECT (SELECT coalesce(max(pk), 0) FROM audit_events) + e.ord, e.id, e.c, e.p, e.stream, e.kind, e.version, e.type, e.schema, e.stored, e.data::json,
 			nullif(e.user_id, 0), nullif(e.username, ''), nullif(e.request, ''), nullif(e.correlation, ''),
 			nullif(e.causation, ''), e.at
 		FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::bigint[], $7::text[],

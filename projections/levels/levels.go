@@ -76,12 +76,8 @@ func NewProjector() *Projector {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Reset empties the levels before a rebuild.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE stock_level_moves, stock_level_balances, stock_level_items,
-		stock_level_locations RESTART IDENTITY`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project folds a batch: the items' and locations' current states are read once for
 // the batch, the events folded in memory in log order, and the movements, balances and
@@ -384,8 +380,9 @@ func (b *batchState) writeMoves(ctx context.Context, tx pgx.Tx) error {
 		parts[i], locs[i], ats[i] = m.part, m.location, bal.at
 		qtys[i], qtyBal[i], items[i], itemBal[i] = m.qty.String(), bal.qty.String(), m.items, bal.items
 	}
-	if err := exec(ctx, tx, `INSERT INTO stock_level_moves (part, location, at, qty_delta, qty, items_delta, items)
-		SELECT m.part, m.location, m.at, m.qd::numeric, m.q::numeric, m.id, m.i
+	if err := exec(ctx, tx, `INSERT INTO stock_level_moves (seq, part, location, at, qty_delta, qty, items_delta, items)
+		SELECT (SELECT coalesce(max(seq), 0) FROM stock_level_moves) + m.ord, m.part, m.location, m.at,
+			m.qd::numeric, m.q::numeric, m.id, m.i
 		FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::int[], $7::bigint[])
 			WITH ORDINALITY AS m(part, location, at, qd, q, id, i, ord)
 		ORDER BY m.ord`, parts, locs, ats, qtys, qtyBal, items, itemBal); err != nil {
@@ -448,8 +445,9 @@ func (b *batchState) writeLocations(ctx context.Context, tx pgx.Tx) error {
 		locs, parents, ats = append(locs, r.location), append(parents, r.parent), append(ats, r.at)
 		ext, del = append(ext, r.external), append(del, r.deleted)
 	}
-	if err := exec(ctx, tx, `INSERT INTO stock_level_locations (location, at, parent, external, deleted)
-		SELECT l.location, l.at, l.parent, l.external, l.deleted
+	if err := exec(ctx, tx, `INSERT INTO stock_level_locations (seq, location, at, parent, external, deleted)
+		SELECT (SELECT coalesce(max(seq), 0) FROM stock_level_locations) + l.ord, l.location, l.at, l.parent,
+			l.external, l.deleted
 		FROM unnest($1::bigint[], $2::timestamptz[], $3::bigint[], $4::bool[], $5::bool[])
 			WITH ORDINALITY AS l(location, at, parent, external, deleted, ord)
 		ORDER BY l.ord`, locs, ats, parents, ext, del); err != nil {

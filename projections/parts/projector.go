@@ -67,11 +67,8 @@ func NewProjector() (*Projector, error) {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return Name }
 
-// Reset implements projections.Projector.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE part_categories, parts`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // handled reports whether the read model needs events of type typ.
 func handled(typ string) bool {

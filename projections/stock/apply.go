@@ -19,9 +19,45 @@ import (
 
 // applier writes one event into the read models.
 type applier struct {
-	ctx context.Context
-	tx  pgx.Tx
-	rec eventstore.Recorded
+	ctx    context.Context
+	tx     pgx.Tx
+	rec    eventstore.Recorded
+	counts itemCounts // the batch's, shared by its events' appliers
+}
+
+// itemCounts is what the batch's events have moved of the locations' item counts so
+// far, per location the items left (negative) or arrived at. The counts are stored
+// once per batch (flush) rather than once per event: a location's row, and those of
+// the locations above it, would otherwise be updated by nearly every event, and in a
+// batch of thousands of events each update walks past every version of the row the
+// batch has written before it.
+type itemCounts map[int64]int
+
+// flushCounts stores the item counts moved so far in the locations' paths and forgets
+// them. It runs before a location event (which may move a path, or recount) and at the
+// end of the batch, so each count lands on the path its location had when its item
+// moved, as it would event by event.
+func (a applier) flushCounts() error {
+	if len(a.counts) == 0 {
+		return nil
+	}
+	locs := make([]int64, 0, len(a.counts))
+	deltas := make([]int32, 0, len(a.counts))
+	for pk, d := range a.counts {
+		if d != 0 {
+			locs, deltas = append(locs, pk), append(deltas, int32(d))
+		}
+	}
+	clear(a.counts)
+	if len(locs) == 0 {
+		return nil
+	}
+	return a.exec(`UPDATE stock_locations l SET items = l.items + d.delta
+		FROM (SELECT p.pk, sum(m.delta) AS delta
+			FROM unnest($1::bigint[], $2::int[]) AS m(pk, delta)
+			JOIN stock_locations s ON s.pk = m.pk, unnest(s.path_pks) AS p(pk)
+			GROUP BY p.pk) d
+		WHERE l.pk = d.pk AND d.delta <> 0`, locs, deltas)
 }
 
 // deferrer is the runner's transaction (projections.Tx): the applier's writes need no
@@ -43,6 +79,12 @@ func (a applier) exec(sql string, args ...any) error {
 }
 
 func (a applier) apply(ev domain.Event) error {
+	switch ev.(type) {
+	case stockdomain.LocationCreated, stockdomain.LocationUpdated, stockdomain.LocationDeleted:
+		if err := a.flushCounts(); err != nil {
+			return err
+		}
+	}
 	switch e := ev.(type) {
 	case stockdomain.LocationCreated:
 		return a.locationCreated(e)
@@ -362,22 +404,16 @@ func (a applier) itemDeleted(e stockdomain.ItemDeleted) error {
 }
 
 // moveItem moves one item's count from location from to location to (0: none) in
-// both locations' paths.
+// both locations' paths, when the batch's counts are flushed.
 func (a applier) moveItem(from, to int64) error {
 	if from == to {
 		return nil
 	}
-	for _, m := range []struct {
-		pk    int64
-		delta int
-	}{{from, -1}, {to, 1}} {
-		if m.pk == 0 {
-			continue
-		}
-		if err := a.exec(`UPDATE stock_locations SET items = items + $2
-			WHERE pk = ANY(coalesce((SELECT path_pks FROM stock_locations WHERE pk = $1), '{}'))`, m.pk, m.delta); err != nil {
-			return err
-		}
+	if from != 0 {
+		a.counts[from]--
+	}
+	if to != 0 {
+		a.counts[to]++
 	}
 	return nil
 }
@@ -408,7 +444,10 @@ func (a applier) track(item int64, entries []stockdomain.Entry, cols ...col) err
 // withTracking runs rowSQL, an INSERT or UPDATE of the stock item $1, and inserts the
 // item's tracking entries in the same statement, with the part of the row it wrote: an
 // item the read model does not hold gets no entries. Entries keep their order, so
-// their pks follow the log.
+// their pks follow the log. The pks are counted on from the highest stored, not drawn
+// from the column's identity: a sequence does not roll back, so every batch rolled back
+// (a retry, another runner ahead) would leave a gap the next rebuild closes, and the
+// rebuilt entries would answer under other pks than the live ones.
 func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.Entry) error {
 	if len(entries) == 0 {
 		return a.exec(rowSQL, args...)
@@ -426,8 +465,8 @@ func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.E
 	n := len(args)
 	args = append(args, a.rec.RecordedAt, user, types, deltas, notes)
 	return a.exec(fmt.Sprintf(`WITH i AS (%s RETURNING part)
-		INSERT INTO stock_tracking (item, part, date, tracking_type, deltas, notes, user_id)
-		SELECT $1, i.part, $%d, e.type, e.deltas::jsonb, e.notes, $%d
+		INSERT INTO stock_tracking (pk, item, part, date, tracking_type, deltas, notes, user_id)
+		SELECT (SELECT coalesce(max(pk), 0) FROM stock_tracking) + e.ord, $1, i.part, $%d, e.type, e.deltas::jsonb, e.notes, $%d
 		FROM i, unnest($%d::int[], $%d::text[], $%d::text[]) WITH ORDINALITY AS e(type, deltas, notes, ord)
 		ORDER BY e.ord`, rowSQL, n+1, n+2, n+3, n+4, n+5), args...)
 }

@@ -62,15 +62,12 @@ func NewProjector() *Projector {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return ProjectorName }
 
-// Reset empties the read models before a rebuild. The tracking identity restarts, so
-// the rebuilt entries get the same pks as before.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE stock_tracking, stock_items, stock_locations RESTART IDENTITY`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project applies a batch of events.
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
+	counts := itemCounts{}
 	for _, rec := range batch {
 		switch rec.Category() {
 		case "stockitem", "stocklocation":
@@ -81,12 +78,12 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 		if err != nil {
 			return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
 		}
-		a := applier{ctx: ctx, tx: tx, rec: rec}
+		a := applier{ctx: ctx, tx: tx, rec: rec, counts: counts}
 		if err := a.apply(ev); err != nil {
 			return fmt.Errorf("%s@%d %s: %w", rec.Stream, rec.Version, rec.Type, err)
 		}
 	}
-	return nil
+	return applier{ctx: ctx, tx: tx, counts: counts}.flushCounts()
 }
 
 // marshal is json.Marshal for values that always marshal.

@@ -57,11 +57,8 @@ func NewProjector() *Projector {
 // Name identifies the projector's checkpoint.
 func (*Projector) Name() string { return Name }
 
-// Reset empties the read model.
-func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
-	_, err := tx.Exec(ctx, `TRUNCATE users, user_groups, user_group_rulesets, user_group_members, user_api_tokens`)
-	return err
-}
+// Migrations implements projections.Projector.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
 
 // Project applies a batch of events; it reads the user and group streams and skips the
 // rest (the name claims included: they carry nothing the read model shows).

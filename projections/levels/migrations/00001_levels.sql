@@ -11,18 +11,20 @@
 -- at is the event's recorded time, raised where needed so that it never goes back
 -- within a pair: the store stamps an event when its transaction began, and a
 -- transaction that began earlier may commit (and come in the log) later. Its change
--- then counts from the time of the change before it.
+-- then counts from the time of the change before it. seq numbers the rows in log order
+-- (the projector counts on from the highest, so a rebuild numbers them alike).
 CREATE TABLE stock_level_moves (
     part        bigint NOT NULL,
     location    bigint NOT NULL,
     at          timestamptz NOT NULL,
-    seq         bigint GENERATED ALWAYS AS IDENTITY,
+    seq         bigint NOT NULL,
     qty_delta   numeric NOT NULL,
     qty         numeric NOT NULL,
     items_delta int NOT NULL,
     items       bigint NOT NULL,
     PRIMARY KEY (part, location, at, seq)
 );
+CREATE UNIQUE INDEX stock_level_moves_seq ON stock_level_moves (seq);
 
 -- Each (part, location) pair's current balances: the pairs a query probes, and where
 -- the next movement of a pair starts from.
@@ -49,13 +51,14 @@ CREATE TABLE stock_level_items (
 CREATE TABLE stock_level_locations (
     location bigint NOT NULL,
     at       timestamptz NOT NULL,
-    seq      bigint GENERATED ALWAYS AS IDENTITY,
+    seq      bigint NOT NULL,                 -- log order, as in stock_level_moves
     parent   bigint NOT NULL,          -- 0: top level
     external boolean NOT NULL,
     deleted  boolean NOT NULL DEFAULT false,
     PRIMARY KEY (location, at, seq)
 );
 CREATE INDEX stock_level_locations_parent ON stock_level_locations (parent);
+CREATE UNIQUE INDEX stock_level_locations_seq ON stock_level_locations (seq);
 
 -- The locations the tree held at instant at, each with its parent and flags then.
 -- +goose StatementBegin

@@ -40,7 +40,7 @@ var _ LevelQueries = (*levels.ReadModel)(nil)
 // maxPeriods bounds a stock history, so that a request cannot ask for millions of rows.
 const maxPeriods = 1000
 
-func (s *server) reportRoutes(r chi.Router) {
+func (s *server) levelRoutes(r chi.Router) {
 	if s.cfg.Levels == nil {
 		return
 	}
