@@ -73,14 +73,15 @@ func (s *shadow) close() {
 		s.pool.Close()
 	}
 	if s.lock != nil {
-		_, _ = s.lock.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, lockKey(s.checkpoint))
+		_, _ = s.lock.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, lockKey(s.p.Name()))
 		s.lock.Release()
 	}
 }
 
-func lockKey(name string) int64 {
+// lockKey is the advisory lock of a projection's rebuilds and verifications.
+func lockKey(projection string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("stockledger " + name))
+	h.Write([]byte("stockledger rebuild " + projection))
 	return int64(h.Sum64() >> 1)
 }
 
@@ -189,14 +190,16 @@ func (r *Runner) openShadow(ctx context.Context, p Projector, schema, checkpoint
 	if s.lock, err = r.cfg.Pool.Acquire(ctx); err != nil {
 		return nil, err
 	}
+	// One rebuild or verification of a projection at a time: a swap in the middle of
+	// a verification would show it the new tables, whose rows its snapshot predates.
 	var locked bool
-	if err := s.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey(checkpoint)).Scan(&locked); err != nil {
+	if err := s.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey(p.Name())).Scan(&locked); err != nil {
 		return nil, err
 	}
 	if !locked {
 		s.lock.Release()
 		s.lock = nil
-		return nil, fmt.Errorf("%s: %w", checkpoint, ErrBusy)
+		return nil, fmt.Errorf("a rebuild or verification of %s: %w", p.Name(), ErrBusy)
 	}
 	ident := pgx.Identifier{schema}.Sanitize()
 	var found bool
