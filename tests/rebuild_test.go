@@ -50,20 +50,6 @@ func seedHistory(t *testing.T, app *server.App, n int) {
 	}
 }
 
-// waitForHead waits until app's read models have applied the whole log.
-func waitForHead(t *testing.T, app *server.App) {
-	t.Helper()
-	head, err := app.Store.Head(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := app.Runner.WaitFor(ctx, head); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // verifyAll runs `verify` on every projection and fails t on any difference.
 func verifyAll(t *testing.T, app *server.App) {
 	t.Helper()
@@ -99,7 +85,6 @@ func TestRebuildDuringWritesLosesNothing(t *testing.T) {
 		items = append(items, stockItem(t, admin, part, "100", a))
 	}
 	seedHistory(t, s.App, 6000) // enough for a rebuild of a few batches
-	waitForHead(t, s.App)       // so that the writes below wait for nothing but themselves
 
 	// Writers: each adds 1 to an item, or moves one unit of it to B (a split), until
 	// the rebuild is done.
@@ -264,7 +249,15 @@ func TestNewProjectionIsBackfilledOnFirstStart(t *testing.T) {
 	// Backfilled from the whole history: for every part, what was received and
 	// adjusted less what was consumed is what the stock read model holds, once that
 	// has caught up too.
-	waitForHead(t, app)
+	head, err := app.Store.Head(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, wcancel := context.WithTimeout(context.Background(), time.Minute)
+	defer wcancel()
+	if err := app.Runner.WaitFor(wctx, head); err != nil {
+		t.Fatal(err)
+	}
 	onHand := map[int64]float64{}
 	dbRows, err := app.Pool.Query(context.Background(), `SELECT part, sum(quantity)::float8 FROM stock_items WHERE belongs_to IS NULL GROUP BY part`)
 	if err != nil {
