@@ -37,8 +37,10 @@ import (
 // same migrations made them.
 
 // swapLockTimeout bounds how long the swap waits for a lock (a reader still on the live
-// tables, the live runner's batch); it is tried again after that.
-const swapLockTimeout = 5 * time.Second
+// tables, the live runner's batch); it is tried again after that. The live runner waits
+// as long, and writes wait for the live runner (ProjectionWait, 5s by default): a short
+// wait tried often keeps them answering on a loaded server.
+const swapLockTimeout = time.Second
 
 // ErrBusy means another process is rebuilding or verifying the same projection.
 var ErrBusy = errors.New("already running")

@@ -295,6 +295,14 @@ func (t *batchTx) Defer(sql string, args ...any) {
 // used reports whether the projector sent or deferred anything.
 func (t *batchTx) used() bool { return t.tx != nil || len(t.deferred) > 0 }
 
+// asyncCommit lets a batch's COMMIT return before its WAL reaches the disk. A read model
+// is derived from the log: a crash can lose the last batches of a projector, but only
+// whole (rows and checkpoint commit together), and the runner applies them again from
+// the log on restart. Readers see a batch once it commits either way; what this saves
+// is the projector's wait for a disk flush and the flush's CPU, on every batch. The
+// log's own appends keep synchronous commits: the events are the record.
+const asyncCommit = `SET LOCAL synchronous_commit = off`
+
 // lockCheckpoint opens every batch's transaction: it waits for any other runner's
 // batch of the same projector and reads where that left the checkpoint.
 const lockCheckpoint = `SELECT commit_pos, prepare_pos FROM projection_checkpoints WHERE name = $1 FOR UPDATE`
@@ -326,6 +334,7 @@ func (t *batchTx) send(ctx context.Context, stmt *deferredSQL, commit bool) (pgc
 	begin, locked := t.tx == nil, t.tx != nil
 	if begin {
 		b.BeginTx(pgx.TxOptions{})
+		b.Queue(asyncCommit)
 		b.Queue(lockCheckpoint, t.name).QueryRow(func(row pgx.Row) error {
 			var commit, prepare int64
 			if err := row.Scan(&commit, &prepare); err != nil {

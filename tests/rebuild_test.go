@@ -48,6 +48,18 @@ func seedHistory(t *testing.T, app *server.App, n int) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The server's read models catch up before the test goes on: on a loaded machine
+	// that can take longer than a write's wait for them (ProjectionWait), and the test
+	// is about what happens next, not about that.
+	head, err := app.Store.Head(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	if err := app.Runner.WaitFor(wctx, head); err != nil {
+		t.Fatalf("read models after the seed: %v", err)
+	}
 }
 
 // verifyAll runs `verify` on every projection and fails t on any difference.

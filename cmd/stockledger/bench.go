@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -19,6 +21,7 @@ import (
 func benchCmd(cfg *server.Config) *cobra.Command {
 	b := bench.Config{Parts: 1000, Locations: 1000, Items: 100_000, ListClients: 50, DetailClients: 50, TransferClients: 16}
 	seedFlag := true
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "bench",
 		Short: "Seed parts, locations and stock through the API, then measure list, detail and transfer requests",
@@ -39,6 +42,25 @@ scratch DATABASE_URL: the seed stays in the ledger) with a bench superuser.`,
 					return err
 				}
 				defer stop()
+			}
+			if cpuProfile != "" {
+				// The profile starts once the seed is done, so that it shows the scenarios
+				// (and with no --url the server too): run one at a time to read its share.
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("cpu profile: %w", err)
+				}
+				defer f.Close()
+				afterSeed := b.AfterSeed
+				b.AfterSeed = func(ctx context.Context) error {
+					if afterSeed != nil {
+						if err := afterSeed(ctx); err != nil {
+							return err
+						}
+					}
+					return pprof.StartCPUProfile(f)
+				}
+				defer pprof.StopCPUProfile()
 			}
 			results, err := bench.Run(ctx, b)
 			if err != nil {
@@ -62,6 +84,7 @@ scratch DATABASE_URL: the seed stays in the ledger) with a bench superuser.`,
 	f.IntVar(&b.DetailClients, "detail-clients", b.DetailClients, "clients reading stock items (0 skips)")
 	f.IntVar(&b.TransferClients, "transfer-clients", b.TransferClients, "clients transferring stock (0 skips)")
 	f.DurationVar(&b.Duration, "duration", 20*time.Second, "duration of each scenario")
+	f.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run (server included without --url) to this file")
 	f.BoolVar(&seedFlag, "seed", true, "seed first; --seed=false measures the locations and items already there")
 	return cmd
 }

@@ -105,12 +105,50 @@ type Store struct {
 	listenOnce sync.Once
 	bgCtx      context.Context
 
+	// ownPool: Close closes the pool (Open made it).
+	ownPool bool
+
 	// beforeCommit, when set, runs inside every append's transaction just before
 	// COMMIT. Tests use it to hold transactions open and commit out of order.
 	beforeCommit func(ctx context.Context) error
 }
 
 var _ eventstore.Store = (*Store)(nil)
+
+// ConfigurePool sets a pool's connections up for the store. The store's statements are
+// written so that one plan serves every argument (an index lookup by stream, a range
+// scan of the log), but PostgreSQL cannot see that for some of them: with an array or
+// a LIMIT as a parameter, it keeps planning them anew on every call, which cost the
+// log's tail reader and multi-stream appends more time than running them. Forcing
+// generic plans plans each once per connection. Read models' queries may want custom
+// plans, so the store is best given a pool of its own (see Open).
+func ConfigurePool(c *pgxpool.Config) {
+	c.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+}
+
+// Open returns a Store on a pool of its own for the database at url, set up by
+// ConfigurePool with at most maxConns connections; Close closes the pool.
+func Open(ctx context.Context, url string, maxConns int32, cfg Config) (*Store, error) {
+	pc, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: database URL: %w", err)
+	}
+	ConfigurePool(pc)
+	if maxConns > 0 {
+		pc.MaxConns = maxConns
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
+	if err != nil {
+		return nil, fmt.Errorf("postgres store: connect: %w", err)
+	}
+	s, err := New(pool, cfg)
+	if err != nil {
+		pool.Close()
+		return nil, err
+	}
+	s.ownPool = true
+	return s, nil
+}
 
 // New returns a Store on pool. The tables must exist (see Migrate).
 func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
@@ -134,13 +172,16 @@ func New(pool *pgxpool.Pool, cfg Config) (*Store, error) {
 	return s, nil
 }
 
-// Close stops the store's background goroutines. It does not close the pool.
+// Close stops the store's background goroutines, and closes the pool if Open made it.
 func (s *Store) Close() error {
 	s.tail.mu.Lock()
 	s.tail.closed = true
 	s.tail.mu.Unlock()
 	s.stop()
 	s.done.Wait()
+	if s.ownPool {
+		s.pool.Close()
+	}
 	return nil
 }
 

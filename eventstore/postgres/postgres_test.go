@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +25,7 @@ func newTestStore(t testing.TB) *Store {
 		t.Fatal(err)
 	}
 	cfg.MaxConns = 40
+	ConfigurePool(cfg) // as Open sets up a server's store
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -87,22 +89,26 @@ func TestReadHorizonWaitsForOpenTransaction(t *testing.T) {
 	s := newTestStore(t)
 	ctx := context.Background()
 	release := make(chan struct{})
+	var releaseOnce sync.Once
+	releaseHeld := func() { releaseOnce.Do(func() { close(release) }) }
 	held, err := New(s.pool, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer held.Close()
+	defer releaseHeld() // a failing test must not leave the append waiting forever
 	held.beforeCommit = func(context.Context) error { <-release; return nil }
 	heldDone := make(chan error, 1)
 	go func() {
 		_, err := held.Append(ctx, "part-1", eventstore.NoStream, eventstore.NewEvent{ID: mustUUID(t), Type: "PartCreated", Data: []byte(`{}`)})
 		heldDone <- err
 	}()
-	// Wait until the held append has inserted its row.
+	// Wait until the held append has inserted its row: its transaction then has an id
+	// (BEGIN alone leaves it idle in transaction without one, holding nothing back).
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		var n int
-		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND datname = current_database()`).Scan(&n); err != nil {
+		if err := s.pool.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE state = 'idle in transaction' AND backend_xid IS NOT NULL AND datname = current_database()`).Scan(&n); err != nil {
 			t.Fatal(err)
 		}
 		if n > 0 {
@@ -123,7 +129,7 @@ func TestReadHorizonWaitsForOpenTransaction(t *testing.T) {
 	if head, err := s.Head(ctx); err != nil || head == eventstore.Start {
 		t.Fatalf("Head() = %s, %v; want the committed part-2 append", head, err)
 	}
-	close(release)
+	releaseHeld()
 	if err := <-heldDone; err != nil {
 		t.Fatal(err)
 	}

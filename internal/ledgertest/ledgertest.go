@@ -88,7 +88,8 @@ func New(t testing.TB, opts Options) *Ledger {
 	// Background failures (a projector's error, a lost connection) are what a test
 	// that times out waiting needs to see, next to its own output.
 	logger := slog.New(slog.NewTextHandler(t.Output(), nil))
-	store, err := postgres.New(pool, postgres.Config{Logger: logger, PollInterval: pollInterval})
+	// The store has connections of its own, as in a server (see postgres.Open).
+	store, err := postgres.Open(ctx, pool.Config().ConnString(), 0, postgres.Config{Logger: logger, PollInterval: pollInterval})
 	if err != nil {
 		t.Fatalf("ledgertest: %v", err)
 	}

@@ -131,7 +131,9 @@ func (a *App) open(ctx context.Context) (err error) {
 		if err := postgres.Migrate(ctx, a.Pool, a.logger); err != nil {
 			return err
 		}
-		s, err := postgres.New(a.Pool, postgres.Config{Logger: a.logger})
+		// The store gets connections of its own (see postgres.ConfigurePool), as many
+		// as the read models'.
+		s, err := postgres.Open(ctx, url, poolConns(url), postgres.Config{Logger: a.logger})
 		if err != nil {
 			return err
 		}
@@ -237,15 +239,23 @@ func stockPartsJoin() *stockrm.PartsJoin {
 	}
 }
 
+// poolConns is the size of a pool on url: pgxpool's default (the number of CPUs, at
+// least 4) starves the API when every projector is applying a batch. 0 when the URL's
+// pool_max_conns says.
+func poolConns(url string) int32 {
+	if strings.Contains(url, "pool_max_conns") {
+		return 0
+	}
+	return 16
+}
+
 func newPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("database URL: %w", err)
 	}
-	// pgxpool's default (the number of CPUs, at least 4) starves the API when every
-	// projector is applying a batch; the URL's pool_max_conns still wins.
-	if !strings.Contains(url, "pool_max_conns") {
-		cfg.MaxConns = 16
+	if n := poolConns(url); n > 0 {
+		cfg.MaxConns = n
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
