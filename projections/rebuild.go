@@ -75,14 +75,15 @@ func (s *shadow) close() {
 		s.pool.Close()
 	}
 	if s.lock != nil {
-		_, _ = s.lock.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, lockKey(s.checkpoint))
+		_, _ = s.lock.Exec(context.Background(), `SELECT pg_advisory_unlock($1)`, lockKey(s.p.Name()))
 		s.lock.Release()
 	}
 }
 
-func lockKey(name string) int64 {
+// lockKey is the advisory lock of a projection's rebuilds and verifications.
+func lockKey(projection string) int64 {
 	h := fnv.New64a()
-	h.Write([]byte("stockledger " + name))
+	h.Write([]byte("stockledger rebuild " + projection))
 	return int64(h.Sum64() >> 1)
 }
 
@@ -139,6 +140,14 @@ func (r *Runner) rebuild(ctx context.Context, p Projector, report func(Progress)
 	if err := s.analyze(ctx); err != nil {
 		return err
 	}
+	// What arrived during the analysis, so that the swap has little left to apply.
+	head, err := r.cfg.Log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	if err := r.build(ctx, s, head, &prog, report); err != nil {
+		return err
+	}
 	prog.Phase = "swap"
 	if report != nil {
 		report(prog)
@@ -191,14 +200,16 @@ func (r *Runner) openShadow(ctx context.Context, p Projector, schema, checkpoint
 	if s.lock, err = r.cfg.Pool.Acquire(ctx); err != nil {
 		return nil, err
 	}
+	// One rebuild or verification of a projection at a time: a swap in the middle of
+	// a verification would show it the new tables, whose rows its snapshot predates.
 	var locked bool
-	if err := s.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey(checkpoint)).Scan(&locked); err != nil {
+	if err := s.lock.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, lockKey(p.Name())).Scan(&locked); err != nil {
 		return nil, err
 	}
 	if !locked {
 		s.lock.Release()
 		s.lock = nil
-		return nil, fmt.Errorf("%s: %w", checkpoint, ErrBusy)
+		return nil, fmt.Errorf("a rebuild or verification of %s: %w", p.Name(), ErrBusy)
 	}
 	ident := pgx.Identifier{schema}.Sanitize()
 	var found bool
@@ -385,57 +396,40 @@ func objects(ctx context.Context, q pgx.Tx, schema string) (map[string][]string,
 // first (views on tables, tables on functions through generated columns and triggers).
 var moveKinds = []string{"MATERIALIZED VIEW", "VIEW", "TABLE", "SEQUENCE", "AGGREGATE", "FUNCTION", "PROCEDURE"}
 
-// swap applies the events that arrived since s was built, then puts s in place of the
-// live read model in schema live, in one transaction that holds the live checkpoint.
+// swap puts s in place of the live read model in schema live, in one transaction that
+// holds the live checkpoint. While it holds it, the shadow is brought up to the live
+// position in batches of its own on another connection (pipelined as any batch), so
+// that the live runner, and the writes waiting for it, wait as little as can be.
 func (r *Runner) swap(ctx context.Context, s *shadow, live string, prog *Progress) error {
 	name := s.p.Name()
 	liveIdent, shadowIdent := pgx.Identifier{live}.Sanitize(), pgx.Identifier{s.schema}.Sanitize()
-	pos, events := s.pos, s.events
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, fmt.Sprintf(`SET LOCAL lock_timeout = %d`, swapLockTimeout.Milliseconds())); err != nil {
+			return err
+		}
+		var livePos [2]int64
+		if err := tx.QueryRow(ctx, lockCheckpoint, name).Scan(&livePos[0], &livePos[1]); err != nil {
+			return fmt.Errorf("lock %s: %w", name, err)
+		}
+		// The live runner waits from here on. The shadow needs what the live read
+		// model holds; what comes after, the live runner applies to it once swapped.
+		target := eventstore.Position{Commit: uint64(livePos[0]), Prepare: uint64(livePos[1])}
+		if err := r.build(ctx, s, target, prog, nil); err != nil {
 			return err
 		}
 		var at [2]int64
 		if err := tx.QueryRow(ctx, lockCheckpoint, s.checkpoint).Scan(&at[0], &at[1]); err != nil {
 			return fmt.Errorf("lock %s: %w", s.checkpoint, err)
 		}
-		if (eventstore.Position{Commit: uint64(at[0]), Prepare: uint64(at[1])}) != pos {
+		if (eventstore.Position{Commit: uint64(at[0]), Prepare: uint64(at[1])}) != s.pos {
 			return fmt.Errorf("%s: %w", s.checkpoint, ErrCheckpointMoved)
-		}
-		var livePos [2]int64
-		if err := tx.QueryRow(ctx, lockCheckpoint, name).Scan(&livePos[0], &livePos[1]); err != nil {
-			return fmt.Errorf("lock %s: %w", name, err)
-		}
-		// The live runner waits from here on. Catch up with everything readable, and
-		// at least with what the live read model holds.
-		target := eventstore.Position{Commit: uint64(livePos[0]), Prepare: uint64(livePos[1])}
-		for {
-			batch, err := r.cfg.Log.ReadAll(ctx, pos, r.cfg.RebuildBatch)
-			if err != nil {
-				return err
-			}
-			if len(batch) == 0 {
-				if !pos.Before(target) {
-					break
-				}
-				select {
-				case <-ctx.Done():
-					return ctx.Err()
-				case <-time.After(10 * time.Millisecond):
-				}
-				continue
-			}
-			if err := s.p.Project(ctx, tx, batch); err != nil {
-				return fmt.Errorf("project %d events from %s: %w", len(batch), batch[0].Position, err)
-			}
-			pos, events = batch[len(batch)-1].Position, events+int64(len(batch))
 		}
 		if err := moveObjects(ctx, tx, s.schema, live); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `UPDATE projection_checkpoints
 			SET commit_pos = $2, prepare_pos = $3, events = $4, updated_at = now() WHERE name = $1`,
-			name, int64(pos.Commit), int64(pos.Prepare), events); err != nil {
+			name, int64(s.pos.Commit), int64(s.pos.Prepare), s.events); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM projection_checkpoints WHERE name = $1`, s.checkpoint); err != nil {
@@ -447,8 +441,6 @@ func (r *Runner) swap(ctx context.Context, s *shadow, live string, prog *Progres
 	if err != nil {
 		return fmt.Errorf("swap %s into %s: %w", s.schema, liveIdent, err)
 	}
-	prog.Applied, prog.At = prog.Applied+events-s.events, pos
-	s.pos, s.events = pos, events
 	return nil
 }
 

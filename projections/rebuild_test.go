@@ -175,3 +175,32 @@ func TestVerify(t *testing.T) {
 		t.Errorf("second difference %s: live %s, rebuilt %s", d.Key, d.Live, d.Rebuilt)
 	}
 }
+
+// A verification waits for no rebuild of the same projection: it is refused while one
+// runs, rather than see a swap in the middle of its comparison.
+func TestOneRebuildOrVerificationAtATime(t *testing.T) {
+	f := newFixture(t)
+	p := &tally{}
+	f.appendMany(t, 5, 60)
+	started, release := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		var once sync.Once
+		done <- f.rebuildRunner(t, p).Rebuild(context.Background(), p.Name(), func(projections.Progress) {
+			once.Do(func() {
+				close(started)
+				<-release
+			})
+		})
+	}()
+	<-started
+	_, err := f.rebuildRunner(t, p).Verify(context.Background(), p.Name(), nil)
+	close(release)
+	if !errors.Is(err, projections.ErrBusy) {
+		t.Errorf("verify during a rebuild: %v", err)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	f.checkTally(t, 5, 60)
+}

@@ -14,8 +14,6 @@ import (
 	"github.com/stockledger/stockledger/internal/server"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
-
 // TestReplay replays a stock item whose move was stored with StockItemMoved's first
 // schema, as an older Stockledger wrote it: the move is listed and folded in the
 // current shape.
