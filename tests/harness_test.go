@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
@@ -76,7 +77,10 @@ func startBare(t *testing.T) *Server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	dbURL := pgtest.NewDatabase(t)
-	app, err := server.Open(ctx, server.Config{DatabaseURL: dbURL, Version: "test"})
+	// Warnings and errors (a projector's failure, a lost connection) are what a failing
+	// test needs to show, next to its own output.
+	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	app, err := server.Open(ctx, server.Config{DatabaseURL: dbURL, Version: "test", Logger: logger})
 	if err != nil {
 		cancel()
 		t.Fatal(err)
