@@ -111,6 +111,12 @@ type Config struct {
 	// delete reads what the location holds after LogHead, when that is set.
 	Stock         StockQueries
 	StockCommands StockCommands
+
+	// Companies answers the companies read model (projections/companies.ReadModel), and
+	// CompanyCommands runs the company commands (commands.CompanyHandlers). Optional, but
+	// both or neither: without them the company area (/api/company/...) is not served.
+	Companies       CompanyQueries
+	CompanyCommands CompanyCommands
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -143,6 +149,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.Stock == nil) != (c.StockCommands == nil) {
 		errs = append(errs, errors.New("stock area: give both the stock queries and the stock commands, or neither"))
+	}
+	if (c.Companies == nil) != (c.CompanyCommands == nil) {
+		errs = append(errs, errors.New("company area: give both the company queries and the company commands, or neither"))
 	}
 	return errors.Join(errs...)
 }
@@ -205,6 +214,8 @@ func (s *server) routes(r chi.Router) {
 	s.userRoutes(r)   // users, groups, rule sets, tokens, roles
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
+
+	s.companyRoutes(r) // companies, addresses, contacts, supplier and manufacturer parts
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

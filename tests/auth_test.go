@@ -67,6 +67,7 @@ func authRows() []authRow {
 		userAuthRows(),
 		partAuthRows(),
 		stockAuthRows(),
+		companyAuthRows(),
 	)
 }
 

@@ -25,6 +25,7 @@ import (
 	"github.com/stockledger/stockledger/api"
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/domain/company"
 	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/domain/user"
@@ -35,6 +36,7 @@ import (
 	"github.com/stockledger/stockledger/internal/localpg"
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/companies"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -110,6 +112,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
 		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
+		companies.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -146,7 +149,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
-	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events())
+	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events(), company.Events())
 	if err != nil {
 		return err
 	}
@@ -177,6 +180,11 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
+	companyReadModel := companies.NewReadModel(a.Pool)
+	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
+	if err != nil {
+		return err
+	}
 	if a.api, err = api.New(api.Config{
 		Auth:         authenticator,
 		Logger:       a.logger,
@@ -192,6 +200,9 @@ func (a *App) open(ctx context.Context) (err error) {
 		StockLocations: stockReadModel,
 		Stock:          stockReadModel,
 		StockCommands:  stockCommands,
+
+		Companies:       companyReadModel,
+		CompanyCommands: companyCommands,
 	}); err != nil {
 		return err
 	}
@@ -211,7 +222,11 @@ func projectors() ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector()}, nil
+	companiesProjector, err := companies.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), companiesProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so
