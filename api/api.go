@@ -215,7 +215,8 @@ func (s *server) routes(r chi.Router) {
 	s.partRoutes(r)   // parts and part categories
 	s.stockRoutes(r)  // stock locations, items, actions and tracking
 
-	s.companyRoutes(r) // companies, addresses, contacts, supplier and manufacturer parts
+	s.companyRoutes(r)       // companies, addresses, contacts, supplier and manufacturer parts
+	s.stockCustomerRoutes(r) // stock given to customers and taken back
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -68,6 +68,7 @@ func authRows() []authRow {
 		partAuthRows(),
 		stockAuthRows(),
 		companyAuthRows(),
+		stockCustomerAuthRows(),
 	)
 }
 

@@ -173,15 +173,16 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	// No bill of materials is modelled yet, so installations are not checked against one.
-	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
-		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
-	})
+	companyReadModel := companies.NewReadModel(a.Pool)
+	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
 	if err != nil {
 		return err
 	}
-	companyReadModel := companies.NewReadModel(a.Pool)
-	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
+	// No bill of materials is modelled yet, so installations are not checked against one.
+	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
+		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
+		Customers: commands.StockCustomerFacts(companyCommands),
+	})
 	if err != nil {
 		return err
 	}
