@@ -117,6 +117,13 @@ type Config struct {
 	// both or neither: without them the company area (/api/company/...) is not served.
 	Companies       CompanyQueries
 	CompanyCommands CompanyCommands
+
+	// Orders answers the purchase orders read model (projections/orders.ReadModel), and
+	// OrderCommands runs the purchase order commands (commands.OrderHandlers). Optional,
+	// but both or neither, and only with the company area: without them the purchase
+	// order area (/api/order/po...) is not served.
+	Orders        OrderQueries
+	OrderCommands OrderCommands
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -152,6 +159,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.Companies == nil) != (c.CompanyCommands == nil) {
 		errs = append(errs, errors.New("company area: give both the company queries and the company commands, or neither"))
+	}
+	if (c.Orders == nil) != (c.OrderCommands == nil) || (c.Orders != nil && c.Companies == nil) {
+		errs = append(errs, errors.New("purchase order area: give both the order queries and the order commands, or neither, and the company area with them"))
 	}
 	return errors.Join(errs...)
 }
@@ -217,6 +227,7 @@ func (s *server) routes(r chi.Router) {
 
 	s.companyRoutes(r)       // companies, addresses, contacts, supplier and manufacturer parts
 	s.stockCustomerRoutes(r) // stock given to customers and taken back
+	s.orderRoutes(r)         // purchase orders, their lines, transitions and receipts
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

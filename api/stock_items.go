@@ -425,10 +425,13 @@ func readExpiry(b *body) *string {
 	return nil
 }
 
-// readPrice reads purchase_price as InvenTreeMoneySerializer does: "" and null are no
+// readPrice reads purchase_price as InvenTreeMoneySerializer does (see readMoney).
+func readPrice(b *body) *decimal.NullDecimal { return readMoney(b, "purchase_price") }
+
+// readMoney reads a money field as InvenTreeMoneySerializer does: "" and null are no
 // price; a number is rounded to 6 decimal places.
-func readPrice(b *body) *decimal.NullDecimal {
-	raw, ok := b.raw["purchase_price"]
+func readMoney(b *body, name string) *decimal.NullDecimal {
+	raw, ok := b.raw[name]
 	if !ok {
 		return nil
 	}
@@ -438,7 +441,7 @@ func readPrice(b *body) *decimal.NullDecimal {
 	}
 	d, ok := parseDecimal(raw, k)
 	if !ok {
-		b.invalid("purchase_price", msgMoneyNumber)
+		b.invalid(name, msgMoneyNumber)
 		return nil
 	}
 	return &decimal.NullDecimal{Decimal: d.Round(6), Valid: true}

@@ -69,6 +69,7 @@ func authRows() []authRow {
 		stockAuthRows(),
 		companyAuthRows(),
 		stockCustomerAuthRows(),
+		orderAuthRows(),
 	)
 }
 

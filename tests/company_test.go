@@ -11,9 +11,11 @@ import (
 // The company area end to end: companies, addresses, contacts, manufacturer parts and
 // supplier parts over HTTP, against the real server.
 
-func companyURL(pk int64) string          { return fmt.Sprintf("/api/company/%d/", pk) }
-func supplierPartURL(pk int64) string     { return fmt.Sprintf("/api/company/part/%d/", pk) }
-func manufacturerPartURL(pk int64) string { return fmt.Sprintf("/api/company/part/manufacturer/%d/", pk) }
+func companyURL(pk int64) string      { return fmt.Sprintf("/api/company/%d/", pk) }
+func supplierPartURL(pk int64) string { return fmt.Sprintf("/api/company/part/%d/", pk) }
+func manufacturerPartURL(pk int64) string {
+	return fmt.Sprintf("/api/company/part/manufacturer/%d/", pk)
+}
 
 // newCompany creates a company and returns its pk.
 func newCompany(t *testing.T, c *Client, body map[string]any) int64 {

@@ -26,6 +26,7 @@ import (
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
 	"github.com/stockledger/stockledger/domain/company"
+	"github.com/stockledger/stockledger/domain/order"
 	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/domain/user"
@@ -37,6 +38,7 @@ import (
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/companies"
+	"github.com/stockledger/stockledger/projections/orders"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -112,7 +114,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
 		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate,
-		companies.Migrate,
+		companies.Migrate, orders.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -149,7 +151,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 
-	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events(), company.Events())
+	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events(), company.Events(), order.Events())
 	if err != nil {
 		return err
 	}
@@ -174,6 +176,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		return err
 	}
 	companyReadModel := companies.NewReadModel(a.Pool)
+	orderReadModel := orders.NewReadModel(a.Pool, companyReadModel)
 	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
 	if err != nil {
 		return err
@@ -182,6 +185,12 @@ func (a *App) open(ctx context.Context) (err error) {
 	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
 		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
 		Customers: commands.StockCustomerFacts(companyCommands),
+	})
+	if err != nil {
+		return err
+	}
+	orderCommands, err := commands.NewOrderHandlers(commands.OrderConfig{
+		Executor: a.Executor, Lookup: orderReadModel, Stock: stockCommands, Now: time.Now,
 	})
 	if err != nil {
 		return err
@@ -204,6 +213,8 @@ func (a *App) open(ctx context.Context) (err error) {
 
 		Companies:       companyReadModel,
 		CompanyCommands: companyCommands,
+		Orders:          orderReadModel,
+		OrderCommands:   orderCommands,
 	}); err != nil {
 		return err
 	}
@@ -227,7 +238,11 @@ func projectors() ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), companiesProjector}, nil
+	ordersProjector, err := orders.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), companiesProjector, ordersProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so

@@ -546,9 +546,9 @@ func (m *ReadModel) PartBriefs(ctx context.Context, pks []int64) (map[int64]json
 const InStockSQL = `(SELECT coalesce(sum(i.quantity), 0) FROM stock_items i WHERE i.supplier_part = s.pk AND i.in_stock)`
 
 // OnOrderSQL is what is still to be received of supplier part s on open purchase
-// orders, in packs (SupplierPart.on_order). Nothing is ordered until purchase orders
-// are served.
-const OnOrderSQL = `0`
+// orders, in packs (SupplierPart.on_order), from projections/orders' lines.
+const OnOrderSQL = `(SELECT greatest(coalesce(sum(l.quantity - l.received), 0), 0) FROM purchase_order_lines l
+	WHERE l.supplier_part = s.pk AND l.order_status IN (10, 20, 25))`
 
 const supplierColumns = `s.pk, s.part, s.supplier, s.sku, s.active, s.is_primary, s.manufacturer_part, s.link,
 	s.description, s.note, s.packaging, s.pack_quantity, s.pack_quantity_native::text, s.available::text,
@@ -834,7 +834,8 @@ func (m *ReadModel) ManufacturerPartSuppliers(ctx context.Context, pk int64) ([]
 // supplier part.
 func (m *ReadModel) SupplierPartInUse(ctx context.Context, pk int64) (bool, error) {
 	var used bool
-	err := m.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stock_items WHERE supplier_part = $1)`, pk).Scan(&used)
+	err := m.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stock_items WHERE supplier_part = $1)
+		OR EXISTS (SELECT 1 FROM purchase_order_lines WHERE supplier_part = $1)`, pk).Scan(&used)
 	return used, err
 }
 
@@ -842,7 +843,8 @@ func (m *ReadModel) SupplierPartInUse(ctx context.Context, pk int64) (bool, erro
 // company.
 func (m *ReadModel) CompanyInUse(ctx context.Context, pk int64) (bool, error) {
 	var used bool
-	err := m.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM stock_items WHERE customer = $1)`, pk).Scan(&used)
+	err := m.db.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM purchase_orders WHERE supplier = $1)
+		OR EXISTS (SELECT 1 FROM stock_items WHERE customer = $1)`, pk).Scan(&used)
 	return used, err
 }
 
