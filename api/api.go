@@ -212,7 +212,7 @@ func (s *server) router(register func(chi.Router)) http.Handler {
 	// Set before any route: chi hands them to sub-routers only when they exist first.
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
-	r.Use(s.recoverer, s.authenticate)
+	r.Use(s.recoverer, s.collapseSlashes, s.authenticate)
 	register(r)
 	return r
 }
@@ -227,7 +227,8 @@ func (s *server) routes(r chi.Router) {
 
 	s.companyRoutes(r)       // companies, addresses, contacts, supplier and manufacturer parts
 	s.stockCustomerRoutes(r) // stock given to customers and taken back
-	s.orderRoutes(r)         // purchase orders, their lines, transitions and receipts
+	s.orderRoutes(r)         // purchase orders, their lines and extra lines
+	s.orderActionRoutes(r)   // purchase order transitions and receipts
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -57,6 +57,11 @@ func orderAuthRows() []authRow {
 	po := user.RolePurchaseOrder
 	view, add, change, remove := user.PermView, user.PermAdd, user.PermChange, user.PermDelete
 	var rows []authRow
+	for _, action := range []string{"issue", "hold", "cancel", "complete"} {
+		rows = append(rows,
+			authRow{Method: post, Path: "/api/order/po/999999/" + action + "/", Admits: hasRole, Role: po, Perm: add, Body: empty},
+			authRow{Method: opts, Path: "/api/order/po/999999/" + action + "/", Admits: hasRole, Role: po, Perm: view})
+	}
 	for _, base := range []string{"/api/order/po/", "/api/order/po-line/", "/api/order/po-extra-line/"} {
 		none := base + "999999/"
 		rows = append(rows,
@@ -294,4 +299,79 @@ func TestPurchaseOrderRoles(t *testing.T) {
 		t.Errorf("created_by %v, want %s", po["created_by"], buyer.Username)
 	}
 	viewer.For(t).Get("/api/order/po/", http.StatusOK)
+}
+
+func TestPurchaseOrderTransitions(t *testing.T) {
+	t.Parallel()
+	s := StartServer(t)
+	a := s.Admin.For(t)
+	p := newPurchaseSetup(t, a)
+	po := newOrder(t, a, map[string]any{"reference": "PO-0001", "supplier": p.supplier})
+	newLine(t, a, map[string]any{"order": po, "part": p.sp, "quantity": 2})
+	action := func(pk int64, name string, body any, want int) *Response {
+		t.Helper()
+		return a.Call(http.MethodPost, fmt.Sprintf("/api/order/po/%d/%s/", pk, name), body, want)
+	}
+	statusOf := func(pk int64) float64 {
+		t.Helper()
+		return getObject(t, a, orderURL(pk))["status"].(float64)
+	}
+	refused := func(pk int64, name string, body any, want string) {
+		t.Helper()
+		head := s.Head()
+		action(pk, name, body, http.StatusBadRequest).WantJSON(want)
+		wantNoEvents(t, s, head)
+	}
+
+	// Completing a pending order, and issuing twice, are refused with the reason.
+	refused(po, "complete", map[string]any{"accept_incomplete": true}, errorBody("non_field_errors", "Only a placed order can be completed"))
+	head := s.Head()
+	action(po, "issue", nil, http.StatusCreated).WantJSON(`{}`)
+	evs := s.EventsAfter(head)
+	if len(evs) != 1 || evs[0].Type != "PurchaseOrderIssued" || evs[0].Metadata.User != "admin" {
+		t.Fatalf("issue appended %+v", evs)
+	}
+	if got := getObject(t, a, orderURL(po)); got["status"] != 20.0 || got["status_text"] != "Placed" || got["issue_date"] == nil {
+		t.Errorf("issued order %v", got)
+	}
+	refused(po, "issue", nil, errorBody("non_field_errors", "Only a pending or on-hold order can be issued"))
+
+	action(po, "hold", nil, http.StatusCreated)
+	if statusOf(po) != 25 {
+		t.Errorf("status %v, want 25", statusOf(po))
+	}
+	refused(po, "hold", nil, errorBody("non_field_errors", "Only a pending or placed order can be placed on hold"))
+	// inventree-python builds this URL with a doubled slash.
+	a.Call(http.MethodPost, fmt.Sprintf("/api/order/po//%d/issue/", po), map[string]any{}, http.StatusCreated)
+	if statusOf(po) != 20 {
+		t.Errorf("status %v, want 20", statusOf(po))
+	}
+
+	refused(po, "complete", map[string]any{}, errorBody("accept_incomplete", "Order has incomplete line items"))
+	action(po, "complete", map[string]any{"accept_incomplete": true}, http.StatusCreated).WantJSON(`{"accept_incomplete":true}`)
+	if got := getObject(t, a, orderURL(po)); got["status"] != 30.0 || got["complete_date"] == nil || got["status_text"] != "Complete" {
+		t.Errorf("completed order %v", got)
+	}
+	refused(po, "cancel", nil, errorBody("non_field_errors", "Order cannot be cancelled"))
+	// A complete order is locked.
+	a.Call(http.MethodPatch, orderURL(po), map[string]any{"description": "late edit"}, http.StatusBadRequest).
+		WantJSON(errorBody("reference", "This order is locked and cannot be modified"))
+
+	other := newOrder(t, a, map[string]any{"reference": "PO-0002", "supplier": p.supplier})
+	action(other, "cancel", nil, http.StatusCreated)
+	if statusOf(other) != 40 {
+		t.Errorf("status %v, want 40", statusOf(other))
+	}
+	refused(other, "cancel", nil, errorBody("non_field_errors", "Order cannot be cancelled"))
+	refused(other, "issue", nil, errorBody("non_field_errors", "Only a pending or on-hold order can be issued"))
+	a.Call(http.MethodPost, "/api/order/po/999999/issue/", nil, http.StatusNotFound)
+
+	// The actions need purchase_order.add.
+	third := newOrder(t, a, map[string]any{"reference": "PO-0003", "supplier": p.supplier})
+	viewer := s.CreateUser(UserSpec{Roles: []string{"purchase_order.view"}})
+	buyer := s.CreateUser(UserSpec{Roles: []string{"purchase_order.add"}})
+	for _, name := range []string{"issue", "hold", "cancel", "complete"} {
+		viewer.For(t).Call(http.MethodPost, fmt.Sprintf("/api/order/po/%d/%s/", third, name), nil, http.StatusForbidden)
+	}
+	buyer.For(t).Call(http.MethodPost, fmt.Sprintf("/api/order/po/%d/issue/", third), nil, http.StatusCreated)
 }
