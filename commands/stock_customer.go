@@ -191,7 +191,9 @@ func (h *StockHandlers) Return(ctx context.Context, cmd ReturnStock) (Result, er
 }
 
 // msgNoObject is DRF's refusal of a pk that names no object.
-func msgNoObject(pk int64) string { return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk) }
+func msgNoObject(pk int64) string {
+	return fmt.Sprintf("Invalid pk \"%d\" - object does not exist.", pk)
+}
 
 func spawnedEvents(s *stock.Spawned) []domain.Event {
 	if s == nil {
