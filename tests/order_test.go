@@ -57,6 +57,7 @@ func orderAuthRows() []authRow {
 	po := user.RolePurchaseOrder
 	view, add, change, remove := user.PermView, user.PermAdd, user.PermChange, user.PermDelete
 	var rows []authRow
+	rows = append(rows, receiveAuthRows()...)
 	for _, action := range []string{"issue", "hold", "cancel", "complete"} {
 		rows = append(rows,
 			authRow{Method: post, Path: "/api/order/po/999999/" + action + "/", Admits: hasRole, Role: po, Perm: add, Body: empty},
