@@ -171,12 +171,13 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin()})
+	companyReadModel := companies.NewReadModel(a.Pool)
+	orderReadModel := orders.NewReadModel(a.Pool, companyReadModel)
+	// Stock items show the references of their purchase orders and their supplier parts.
+	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin(), Sources: orderReadModel})
 	if err != nil {
 		return err
 	}
-	companyReadModel := companies.NewReadModel(a.Pool)
-	orderReadModel := orders.NewReadModel(a.Pool, companyReadModel)
 	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
 	if err != nil {
 		return err

@@ -179,6 +179,41 @@ type SupplierPart struct {
 	mfrName      string
 }
 
+// SupplierPartBrief is the SupplierPartSerializer with brief=True and no detail
+// blocks, as a stock item shows its supplier part (supplier_part_detail): without
+// available, availability_updated and on_order.
+type SupplierPartBrief struct {
+	Description        *string      `json:"description"`
+	InStock            parts.Number `json:"in_stock"`
+	Link               *string      `json:"link"`
+	Active             bool         `json:"active"`
+	Primary            bool         `json:"primary"`
+	ManufacturerPart   *int64       `json:"manufacturer_part"`
+	MPN                *string      `json:"MPN"`
+	Note               *string      `json:"note"`
+	PK                 int64        `json:"pk"`
+	BarcodeHash        string       `json:"barcode_hash"`
+	Packaging          *string      `json:"packaging"`
+	PackQuantity       string       `json:"pack_quantity"`
+	PackQuantityNative parts.Number `json:"pack_quantity_native"`
+	Part               int64        `json:"part"`
+	SKU                string       `json:"SKU"`
+	Supplier           int64        `json:"supplier"`
+	Updated            *string      `json:"updated"`
+	Notes              *string      `json:"notes"`
+	Tags               []string     `json:"tags"`
+}
+
+// Brief is the supplier part's SupplierPartBrief.
+func (sp SupplierPart) Brief() SupplierPartBrief {
+	return SupplierPartBrief{
+		Description: sp.Description, InStock: sp.InStock, Link: sp.Link, Active: sp.Active, Primary: sp.Primary,
+		ManufacturerPart: sp.ManufacturerPart, MPN: sp.MPN, Note: sp.Note, PK: sp.PK, BarcodeHash: sp.BarcodeHash,
+		Packaging: sp.Packaging, PackQuantity: sp.PackQuantity, PackQuantityNative: sp.PackQuantityNative,
+		Part: sp.Part, SKU: sp.SKU, Supplier: sp.Supplier, Updated: sp.Updated, Notes: sp.Notes, Tags: sp.Tags,
+	}
+}
+
 // SupplierPartDetail says which detail blocks a supplier part shows.
 type SupplierPartDetail struct {
 	Part, Supplier, Manufacturer, ManufacturerPart, Pretty, PriceBreaks bool
