@@ -60,6 +60,9 @@ func NewProjector() (*Projector, error) {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return Name }
 
+// Migrations is the read model's schema (Migrations), for the runner's rebuilds.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
+
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE companies, company_addresses, company_contacts, manufacturer_parts, supplier_parts`)

@@ -58,6 +58,9 @@ func NewProjector() (*Projector, error) {
 // Name implements projections.Projector.
 func (*Projector) Name() string { return Name }
 
+// Migrations is the read model's schema (Migrations), for the runner's rebuilds.
+func (*Projector) Migrations() migrate.Set { return Migrations() }
+
 // Reset implements projections.Projector.
 func (*Projector) Reset(ctx context.Context, tx pgx.Tx) error {
 	_, err := tx.Exec(ctx, `TRUNCATE purchase_orders, purchase_order_lines, purchase_order_extra_lines`)
