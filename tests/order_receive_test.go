@@ -221,6 +221,11 @@ func TestPurchaseReceiveIntoLocations(t *testing.T) {
 	if done["status"] != 30.0 || done["complete_date"] == nil || done["completed_lines"] != 2.0 {
 		t.Errorf("order %v, want complete", done)
 	}
+	// Completing it as well, as clients do after receiving everything, changes nothing.
+	head = s.Head()
+	a.Call(http.MethodPost, fmt.Sprintf("/api/order/po/%d/complete/", r.po), map[string]any{}, http.StatusCreated).
+		WantJSON(`{"accept_incomplete":false}`)
+	wantNoEvents(t, s, head)
 	wantSamePKs(t, a, fmt.Sprintf("/api/stock/?location=%d&part=%d&cascade=false", r.shelf, r.part), firstPK)
 	if n := len(pksOf(a.Get(fmt.Sprintf("/api/stock/?location=%d", r.bin), http.StatusOK))); n != 5 {
 		t.Errorf("%d items in the bin, want 5", n)

@@ -179,6 +179,7 @@ func TestTransitions(t *testing.T) {
 		{"cancel a complete order", []step{issue, complete}, cancel, 0, MsgCannotCancel, ""},
 		{"complete a pending order", nil, complete, 0, MsgCannotComplete, ""},
 		{"complete a placed order", []step{issue}, complete, status.PurchaseOrderComplete, "", ""},
+		{"complete a complete order", []step{issue, complete}, complete, status.PurchaseOrderComplete, "", ""},
 		{"issue a cancelled order", []step{cancel}, issue, 0, MsgCannotIssue, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -203,6 +204,14 @@ func TestTransitions(t *testing.T) {
 	// Complete needs accept_incomplete while lines are outstanding.
 	o := placed(t)
 	_, err := o.Complete(false, "2030-01-02")
+	wantRule(t, err, "accept_incomplete", MsgIncompleteLines)
+	// Completing it again records nothing, and still asks for accept_incomplete while
+	// lines are outstanding (is_complete).
+	fold(o, mustEvents(o.Complete(true, "2030-01-02")))
+	if evs, err := o.Complete(true, "2030-01-03"); err != nil || len(evs) != 0 || o.CompleteDate() != "2030-01-02" {
+		t.Errorf("completing a complete order: %v, %v", evs, err)
+	}
+	_, err = o.Complete(false, "2030-01-03")
 	wantRule(t, err, "accept_incomplete", MsgIncompleteLines)
 }
 

@@ -141,7 +141,8 @@ func (o *PurchaseOrder) PendingLines() int {
 }
 
 // Complete decides completing the order on date today. With lines still outstanding
-// it needs acceptIncomplete; only a placed order completes (_action_complete).
+// it needs acceptIncomplete; only a placed order completes (_action_complete), and a
+// complete order stays as it is, with no event.
 func (o *PurchaseOrder) Complete(acceptIncomplete bool, today string) ([]domain.Event, error) {
 	if !o.Exists() {
 		return nil, o.notFound()
@@ -149,6 +150,12 @@ func (o *PurchaseOrder) Complete(acceptIncomplete bool, today string) ([]domain.
 	pending := o.PendingLines()
 	if !acceptIncomplete && pending > 0 {
 		return nil, invalid("accept_incomplete", MsgIncompleteLines)
+	}
+	if o.status == status.PurchaseOrderComplete {
+		// Already done, typically by receiving the last items (auto-complete): nothing
+		// to record. Clients complete after receiving everything (inventree-python's
+		// receiveAll, then complete), and InvenTree answers them 201.
+		return nil, nil
 	}
 	if o.status != status.PurchaseOrderPlaced {
 		return nil, invalid("", MsgCannotComplete)
