@@ -125,6 +125,19 @@ type Config struct {
 	// Optional; it needs LogHead and Projections: a report waits for its read model to
 	// reach the log's head.
 	Movements MovementQueries
+
+	// Companies answers the companies read model (projections/companies.ReadModel), and
+	// CompanyCommands runs the company commands (commands.CompanyHandlers). Optional, but
+	// both or neither: without them the company area (/api/company/...) is not served.
+	Companies       CompanyQueries
+	CompanyCommands CompanyCommands
+
+	// Orders answers the purchase orders read model (projections/orders.ReadModel), and
+	// OrderCommands runs the purchase order commands (commands.OrderHandlers). Optional,
+	// but both or neither, and only with the company area: without them the purchase
+	// order area (/api/order/po...) is not served.
+	Orders        OrderQueries
+	OrderCommands OrderCommands
 }
 
 // ProjectionWaiter waits until projections have applied the log up to pos.
@@ -160,6 +173,12 @@ func (c *Config) Validate() error {
 	}
 	if (c.Stock == nil) != (c.StockCommands == nil) {
 		errs = append(errs, errors.New("stock area: give both the stock queries and the stock commands, or neither"))
+	}
+	if (c.Companies == nil) != (c.CompanyCommands == nil) {
+		errs = append(errs, errors.New("company area: give both the company queries and the company commands, or neither"))
+	}
+	if (c.Orders == nil) != (c.OrderCommands == nil) || (c.Orders != nil && c.Companies == nil) {
+		errs = append(errs, errors.New("purchase order area: give both the order queries and the order commands, or neither, and the company area with them"))
 	}
 	return errors.Join(errs...)
 }
@@ -210,7 +229,7 @@ func (s *server) router(register func(chi.Router)) http.Handler {
 	// Set before any route: chi hands them to sub-routers only when they exist first.
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
-	r.Use(s.recoverer, s.authenticate)
+	r.Use(s.recoverer, s.collapseSlashes, s.authenticate)
 	register(r)
 	return r
 }
@@ -225,6 +244,11 @@ func (s *server) routes(r chi.Router) {
 	s.auditRoutes(r)  // the audit log
 	s.reportRoutes(r) // reports: monthly movements
 	s.levelRoutes(r)  // reports: stock levels at any instant
+
+	s.companyRoutes(r)       // companies, addresses, contacts, supplier and manufacturer parts
+	s.stockCustomerRoutes(r) // stock given to customers and taken back
+	s.orderRoutes(r)         // purchase orders, their lines and extra lines
+	s.orderActionRoutes(r)   // purchase order transitions and receipts
 }
 
 // awaitProjections returns once the read models named (all when none are) have applied

@@ -463,6 +463,7 @@ func (s *server) listParts(w http.ResponseWriter, r *http.Request) error {
 			f.ExcludeID = append(f.ExcludeID, n)
 		}
 	}
+	f.OnOrder = optQueryBool(q, "on_order")
 	starred, _ := q.boolean("starred")
 	// ModelChoiceFilters refuse a pk that names no object.
 	if err := s.partChoice(ctx, q, "variant_of", f.VariantOf); err != nil {
@@ -813,6 +814,7 @@ func partFields() []fieldMeta {
 		{Name: "category", Type: typeRelated, Label: "Category", HelpText: "Part category", Model: "partcategory", APIURL: "/api/part/category/"},
 		{Name: "category_name", Type: typeString, ReadOnly: true, Label: "Category Name"},
 		{Name: "in_stock", Type: typeFloat, ReadOnly: true, Label: "In Stock"},
+		{Name: "ordering", Type: typeFloat, ReadOnly: true, Label: "On Order"},
 		{Name: "variant_stock", Type: typeFloat, ReadOnly: true, Label: "Variant Stock"},
 		{Name: "total_in_stock", Type: typeFloat, ReadOnly: true, Label: "Total In Stock"},
 		{Name: "external_stock", Type: typeFloat, ReadOnly: true, Label: "External Stock"},

@@ -32,9 +32,9 @@ import (
 // reason and appends nothing; see commands.StockHandlers.
 //
 // Not served (yet): location types, bulk updates and bulk deletes on the list URLs,
-// test results, assign / return (they need customers), convert, disassemble,
-// serial-numbers, supplier_part_detail and tests on items, and the "*_detail" objects
-// InvenTree adds inside tracking deltas.
+// test results, convert, disassemble, serial-numbers and tests on items, the supplier,
+// manufacturer and manufacturer_part filters and SKU / MPN search and ordering of
+// items, and the "*_detail" objects InvenTree adds inside tracking deltas.
 
 // StockQueries answers the stock read models (projections/stock.ReadModel).
 type StockQueries interface {

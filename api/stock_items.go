@@ -27,6 +27,7 @@ const (
 	msgQuantityRequired  = "Quantity is required"
 	msgValidPart         = "Valid part must be supplied"
 	msgNoSupplierPart    = "The given supplier part does not exist"
+	msgPackSizeFlag      = "The supplier part has a pack size defined, but flag use_pack_size not set"
 	msgMoneyNumber       = "Must be a valid number"
 	msgPartUnchangeable  = "The part of a stock item cannot be changed"
 	msgInstallWithAction = "Stock items are installed with /api/stock/{id}/install/"
@@ -50,6 +51,7 @@ func (s *server) itemOutput(r *http.Request) stockrm.ItemFilter {
 	}
 	f.LocationDetail = str2bool(lastValue(v, "location_detail"))
 	f.PathDetail = str2bool(lastValue(v, "path_detail"))
+	f.SupplierPartDetail = str2bool(lastValue(v, "supplier_part_detail"))
 	return f
 }
 
@@ -236,6 +238,9 @@ func (s *server) itemFilter(ctx context.Context, r *http.Request) (stockrm.ItemF
 	f.UpdatedAfter = queryDate(q, "updated_after")
 	if pk, ok := q.pk("customer"); ok {
 		f.Customer = &pk
+	}
+	if err := s.sourceFilters(ctx, q, &f); err != nil {
+		return f, err
 	}
 	for _, ref := range []struct {
 		name string
@@ -431,10 +436,13 @@ func readExpiry(b *body) *string {
 	return nil
 }
 
-// readPrice reads purchase_price as InvenTreeMoneySerializer does: "" and null are no
+// readPrice reads purchase_price as InvenTreeMoneySerializer does (see readMoney).
+func readPrice(b *body) *decimal.NullDecimal { return readMoney(b, "purchase_price") }
+
+// readMoney reads a money field as InvenTreeMoneySerializer does: "" and null are no
 // price; a number is rounded to 6 decimal places.
-func readPrice(b *body) *decimal.NullDecimal {
-	raw, ok := b.raw["purchase_price"]
+func readMoney(b *body, name string) *decimal.NullDecimal {
+	raw, ok := b.raw[name]
 	if !ok {
 		return nil
 	}
@@ -444,7 +452,7 @@ func readPrice(b *body) *decimal.NullDecimal {
 	}
 	d, ok := parseDecimal(raw, k)
 	if !ok {
-		b.invalid("purchase_price", msgMoneyNumber)
+		b.invalid(name, msgMoneyNumber)
 		return nil
 	}
 	return &decimal.NullDecimal{Decimal: d.Round(6), Valid: true}
@@ -457,7 +465,9 @@ func readPrice(b *body) *decimal.NullDecimal {
 // it is always passes.
 func (s *server) checkItemRefs(ctx context.Context, p itemPatch, current stockrm.Item) error {
 	if pk := p.supplierPart; pk != nil && *pk != 0 && !sameRef(pk, current.SupplierPart) {
-		return domain.Invalid("supplier_part", msgNoSupplierPart)
+		if err := s.checkSupplierPart(ctx, *pk, current.Part, p.part); err != nil {
+			return err
+		}
 	}
 	if pk := p.belongsTo; pk != nil && *pk != 0 && !sameRef(pk, current.BelongsTo) {
 		if _, err := s.cfg.Stock.GetItem(ctx, *pk, stockrm.ItemFilter{}); errors.Is(err, domain.ErrNotFound) {
@@ -507,12 +517,16 @@ func (s *server) createItems(w http.ResponseWriter, r *http.Request) error {
 	if !ok || msg != "" {
 		return domain.Invalid("part", msgValidPart)
 	}
-	if pk := optPK(b, "supplier_part"); pk != nil && *pk != 0 {
-		return domain.Invalid("supplier_part", msgNoSupplierPart)
+	sp, err := s.itemSupplierPart(ctx, optPK(b, "supplier_part"))
+	if err != nil {
+		return err
 	}
 	p := readItem(b)
 	serials := optStr(b, "serial_numbers", allowBlank, nullable)
 	if err := b.err(); err != nil {
+		return err
+	}
+	if err := usePackSize(b, sp, &p); err != nil {
 		return err
 	}
 	if err := s.checkItemRefs(ctx, p, stockrm.Item{}); err != nil {
@@ -521,7 +535,7 @@ func (s *server) createItems(w http.ResponseWriter, r *http.Request) error {
 	req := stock.NewStock{
 		Part: partPK, Quantity: derefOrZero(p.quantity), SerialNumbers: derefOrZero(serials),
 		Batch: derefOrZero(p.batch), Location: derefOrZero(p.location), Status: derefOrZero(p.status),
-		Packaging: derefOrZero(p.packaging), ExpiryDate: derefOrZero(p.expiry),
+		Packaging: derefOrZero(p.packaging), ExpiryDate: derefOrZero(p.expiry), SupplierPart: derefOrZero(p.supplierPart),
 		PurchasePriceCurrency: defaultPriceCurrency, Owner: derefOrZero(p.owner), Link: derefOrZero(p.link),
 		Notes: derefOrZero(p.notes), DeleteOnDeplete: p.deleteOnDeplete, IsBuilding: derefOrZero(p.isBuilding),
 	}
@@ -581,7 +595,7 @@ func (s *server) updateItem(w http.ResponseWriter, r *http.Request) error {
 	edit := stock.ItemEdit{
 		Quantity: p.quantity, Serial: p.serial, Batch: p.batch, Location: p.location, Status: p.status,
 		Packaging: p.packaging, ExpiryDate: p.expiry, PurchasePrice: p.price, PurchasePriceCurrency: p.currency,
-		Owner: p.owner, Link: p.link, Notes: p.notes, DeleteOnDeplete: p.deleteOnDeplete,
+		Owner: p.owner, Link: p.link, Notes: p.notes, DeleteOnDeplete: p.deleteOnDeplete, SupplierPart: p.supplierPart,
 	}
 	res, err := s.cfg.StockCommands.UpdateItem(ctx, commands.UpdateStockItem{PK: pk, ItemEdit: edit})
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -171,7 +172,7 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, stream string, fresh
 		if len(evs) == 0 {
 			return Result{Version: version}, nil
 		}
-		newEvents, err := x.encode(ctx, evs)
+		newEvents, err := x.encode(ctx, stream, evs)
 		if err != nil {
 			return Result{}, fmt.Errorf("execute on %s: %w", stream, err)
 		}
@@ -193,12 +194,14 @@ func Execute[A Aggregate](ctx context.Context, x *Executor, stream string, fresh
 // context's metadata. For appends decided outside a command, such as a generated
 // history.
 func (x *Executor) Encode(ctx context.Context, evs []domain.Event) ([]eventstore.NewEvent, error) {
-	return x.encode(ctx, evs)
+	return x.encode(ctx, "", evs)
 }
 
-// encode wraps domain events for the store with fresh ids and the context's metadata.
-func (x *Executor) encode(ctx context.Context, evs []domain.Event) ([]eventstore.NewEvent, error) {
+// encode wraps domain events for the store with fresh ids (or, under an idempotency
+// key, ids derived from it; see WithIdempotencyKey) and the context's metadata.
+func (x *Executor) encode(ctx context.Context, stream string, evs []domain.Event) ([]eventstore.NewEvent, error) {
 	meta := MetadataFrom(ctx)
+	key, _ := ctx.Value(idempotencyKey{}).(string)
 	out := make([]eventstore.NewEvent, len(evs))
 	for i, ev := range evs {
 		data, err := json.Marshal(ev)
@@ -206,6 +209,9 @@ func (x *Executor) encode(ctx context.Context, evs []domain.Event) ([]eventstore
 			return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 		}
 		id, err := uuid.NewV7()
+		if key != "" {
+			id = uuid.NewSHA1(idempotencySpace, []byte(key+"\x00"+stream+"\x00"+strconv.Itoa(i)))
+		}
 		if err != nil {
 			return nil, fmt.Errorf("event id: %w", err)
 		}
@@ -218,6 +224,23 @@ func (x *Executor) encode(ctx context.Context, evs []domain.Event) ([]eventstore
 		}
 	}
 	return out, nil
+}
+
+type idempotencyKey struct{}
+
+// idempotencySpace is the UUID v5 namespace of event ids derived from idempotency keys.
+// Stored in every such id: never change it.
+var idempotencySpace = uuid.MustParse("6f1e5a3c-2b7d-5c1e-9a4f-8d0b3e7c2a91")
+
+// WithIdempotencyKey returns a context whose commands derive the ids of the events they
+// append from key, the stream and each event's place in the append (UUID v5), instead
+// of drawing fresh ones. A client's retry of a request whose events are already stored
+// then appends the same ids: where the first attempt put them it is a no-op, anywhere
+// else eventstore.ErrDuplicateEvent, so a retry can never append the request twice.
+// The commands that take keys also remember them in their aggregates, to answer a
+// retry with the first attempt's result.
+func WithIdempotencyKey(ctx context.Context, key string) context.Context {
+	return context.WithValue(ctx, idempotencyKey{}, key)
 }
 
 type metadataKey struct{}

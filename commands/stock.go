@@ -94,6 +94,9 @@ type StockConfig struct {
 	Settings stock.Settings
 	// Now is the clock for dates (stocktake date, default expiry). Default: time.Now.
 	Now func() time.Time
+	// Customers reads the companies stock is given to (assign, return). Optional:
+	// without it, those actions fail.
+	Customers CustomerFacter
 }
 
 // StockHandlers runs the stock commands: locations, items and every stock movement.
@@ -104,6 +107,8 @@ type StockHandlers struct {
 	bom      BOMChecker
 	settings stock.Settings
 	now      func() time.Time
+
+	customers CustomerFacter
 }
 
 // NewStockHandlers checks cfg and returns the handlers.
@@ -124,7 +129,8 @@ func NewStockHandlers(cfg StockConfig) (*StockHandlers, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	return &StockHandlers{x: cfg.Executor, parts: cfg.Parts, lookup: cfg.Lookup, bom: cfg.BOM, settings: cfg.Settings, now: cfg.Now}, nil
+	return &StockHandlers{x: cfg.Executor, parts: cfg.Parts, lookup: cfg.Lookup, bom: cfg.BOM, settings: cfg.Settings, now: cfg.Now,
+		customers: cfg.Customers}, nil
 }
 
 func stockItemStream(pk int64) string     { return eventstore.Stream(StockItemCategory, pk) }

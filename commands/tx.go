@@ -123,7 +123,7 @@ func ExecuteTx(ctx context.Context, x *Executor, decide func(ctx context.Context
 			if len(evs) == 0 {
 				continue
 			}
-			encoded, err := x.encode(ctx, evs)
+			encoded, err := x.encode(ctx, stream, evs)
 			if err != nil {
 				return Result{}, err
 			}

@@ -70,6 +70,9 @@ func authRows() []authRow {
 		auditAuthRows(),
 		historyAuthRows(),
 		reportAuthRows(),
+		companyAuthRows(),
+		stockCustomerAuthRows(),
+		orderAuthRows(),
 	)
 }
 

@@ -509,7 +509,7 @@ func TestPartCRUD(t *testing.T) {
 		"purchaseable":true,"revision":"","revision_of":null,"revision_count":0,"salable":false,"starred":false,
 		"thumbnail":"/static/img/blank_image.thumbnail.png","testable":false,"trackable":false,"units":"ohm","variant_of":null,
 		"virtual":false,"consumable":false,"pricing_min":null,"pricing_max":null,"pricing_updated":null,"responsible":null,
-		"category_default_location":null,"tags":[],"in_stock":0,"variant_stock":0,"total_in_stock":0,"external_stock":0,
+		"category_default_location":null,"tags":[],"in_stock":0,"ordering":0,"variant_stock":0,"total_in_stock":0,"external_stock":0,
 		"unallocated_stock":0,"stock_item_count":0}`, pk, sub, clerk.PK))
 
 	// Details only when asked.

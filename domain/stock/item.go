@@ -351,6 +351,8 @@ func (it *Item) Apply(e domain.Event) {
 		it.installed = slices.DeleteFunc(it.installed, func(pk int64) bool { return pk == e.Component })
 	case ItemDeleted:
 		it.deleted = true
+	default:
+		it.applyCustomer(e)
 	}
 }
 

@@ -91,6 +91,14 @@ func LocationNameStream(parent int64, name string) string {
 	return LocationNameCategory + "-" + strconv.FormatInt(parent, 10) + "-" + streamKey(name)
 }
 
+// KeyStream is the reservation stream of key in category, for uniqueness rules of other
+// aggregates that reuse Reservation (a purchase order reference, a supplier part's
+// SKU): the category names the rule, the key is free text.
+func KeyStream(category, key string) string {
+	// A stream id starts with a letter or digit; a hashed key starts with '_'.
+	return category + "-k" + streamKey(key)
+}
+
 // streamKey turns free text into the tail of a stream name. Text that already fits
 // (letters, digits, '_', '.', ':', '-', starting with a letter or digit, at most 100
 // bytes) is kept as it is, so streams stay readable; anything else becomes '_' and the

@@ -50,6 +50,9 @@ const (
 	TypeItemDeleted            = "StockItemDeleted"
 	TypeKeyReserved            = "StockKeyReserved"
 	TypeKeyReleased            = "StockKeyReleased"
+
+	TypeItemAssignedToCustomer   = "StockItemAssignedToCustomer"
+	TypeItemReturnedFromCustomer = "StockItemReturnedFromCustomer"
 )
 
 // Events lists every event type this package defines, for the codec.
@@ -75,6 +78,8 @@ func Events() []domain.EventType {
 		domain.JSONEvent[ItemDeleted](TypeItemDeleted),
 		domain.JSONEvent[KeyReserved](TypeKeyReserved),
 		domain.JSONEvent[KeyReleased](TypeKeyReleased),
+		domain.JSONEvent[ItemAssignedToCustomer](TypeItemAssignedToCustomer),
+		domain.JSONEvent[ItemReturnedFromCustomer](TypeItemReturnedFromCustomer),
 	}
 }
 
@@ -152,6 +157,7 @@ type Deltas struct {
 	Packaging        *string             `json:"packaging,omitempty"`
 	Part             *int64              `json:"part,omitempty"`
 	Customer         *int64              `json:"customer,omitempty"`
+	CustomerName     *string             `json:"customer_name,omitempty"`
 	BuildOrder       *int64              `json:"buildorder,omitempty"`
 	PurchaseOrder    *int64              `json:"purchaseorder,omitempty"`
 	SalesOrder       *int64              `json:"salesorder,omitempty"`

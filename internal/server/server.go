@@ -25,6 +25,8 @@ import (
 	"github.com/stockledger/stockledger/api"
 	"github.com/stockledger/stockledger/commands"
 	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/domain/company"
+	"github.com/stockledger/stockledger/domain/order"
 	"github.com/stockledger/stockledger/domain/part"
 	"github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/domain/user"
@@ -37,8 +39,10 @@ import (
 	"github.com/stockledger/stockledger/internal/sequence"
 	"github.com/stockledger/stockledger/projections"
 	"github.com/stockledger/stockledger/projections/audit"
+	"github.com/stockledger/stockledger/projections/companies"
 	"github.com/stockledger/stockledger/projections/levels"
 	"github.com/stockledger/stockledger/projections/monthly"
+	"github.com/stockledger/stockledger/projections/orders"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockrm "github.com/stockledger/stockledger/projections/stock"
 	"github.com/stockledger/stockledger/projections/users"
@@ -121,7 +125,7 @@ func (a *App) open(ctx context.Context) (err error) {
 	}
 	for _, set := range []func(context.Context, *pgxpool.Pool, *slog.Logger) error{
 		projections.Migrate, auth.Migrate, users.Migrate, parts.Migrate, stockrm.Migrate, monthly.Migrate,
-		audit.Migrate, levels.Migrate,
+		audit.Migrate, levels.Migrate, companies.Migrate, orders.Migrate,
 	} {
 		if err := set(ctx, a.Pool, a.logger); err != nil {
 			return err
@@ -147,7 +151,7 @@ func (a *App) open(ctx context.Context) (err error) {
 		a.Store, a.closer = s, s.Close
 	}
 
-	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events())
+	codec, err := domain.NewCodec(user.Events(), part.Events(), stock.Events(), company.Events(), order.Events())
 	if err != nil {
 		return err
 	}
@@ -182,7 +186,14 @@ func (a *App) open(ctx context.Context) (err error) {
 	if err != nil {
 		return err
 	}
-	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin()})
+	companyReadModel := companies.NewReadModel(a.Pool)
+	orderReadModel := orders.NewReadModel(a.Pool, companyReadModel)
+	// Stock items show the references of their purchase orders and their supplier parts.
+	stockReadModel, err := stockrm.NewReadModel(a.Pool, stockrm.ReadModelConfig{Parts: stockPartsJoin(), Sources: orderReadModel})
+	if err != nil {
+		return err
+	}
+	companyCommands, err := commands.NewCompanyHandlers(a.Executor, companyReadModel, time.Now)
 	if err != nil {
 		return err
 	}
@@ -202,6 +213,13 @@ func (a *App) open(ctx context.Context) (err error) {
 	// No bill of materials is modelled yet, so installations are not checked against one.
 	stockCommands, err := commands.NewStockHandlers(commands.StockConfig{
 		Executor: a.Executor, Parts: commands.StockPartFacts(partCommands), Lookup: stockReadModel, Now: time.Now,
+		Customers: commands.StockCustomerFacts(companyCommands),
+	})
+	if err != nil {
+		return err
+	}
+	orderCommands, err := commands.NewOrderHandlers(commands.OrderConfig{
+		Executor: a.Executor, Lookup: orderReadModel, Stock: stockCommands, Now: time.Now,
 	})
 	if err != nil {
 		return err
@@ -226,6 +244,11 @@ func (a *App) open(ctx context.Context) (err error) {
 		Audit:          auditReadModel,
 		Levels:         levelsReadModel,
 		History:        a.History,
+
+		Companies:       companyReadModel,
+		CompanyCommands: companyCommands,
+		Orders:          orderReadModel,
+		OrderCommands:   orderCommands,
 	}); err != nil {
 		return err
 	}
@@ -253,8 +276,16 @@ func projectors(codec *domain.Codec) ([]projections.Projector, error) {
 	if err != nil {
 		return nil, err
 	}
+	companiesProjector, err := companies.NewProjector()
+	if err != nil {
+		return nil, err
+	}
+	ordersProjector, err := orders.NewProjector()
+	if err != nil {
+		return nil, err
+	}
 	return []projections.Projector{users.NewProjector(), partsProjector, stockrm.NewProjector(), monthlyProjector,
-		auditProjector, levels.NewProjector()}, nil
+		auditProjector, levels.NewProjector(), companiesProjector, ordersProjector}, nil
 }
 
 // stockPartsJoin tells the stock read model where the parts read model keeps parts, so

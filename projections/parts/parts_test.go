@@ -21,6 +21,8 @@ import (
 	"github.com/stockledger/stockledger/internal/ledgertest"
 	"github.com/stockledger/stockledger/internal/pgtest"
 	"github.com/stockledger/stockledger/projections"
+	"github.com/stockledger/stockledger/projections/companies"
+	"github.com/stockledger/stockledger/projections/orders"
 	"github.com/stockledger/stockledger/projections/parts"
 	stockproj "github.com/stockledger/stockledger/projections/stock"
 )
@@ -43,8 +45,9 @@ func newFixture(t *testing.T) *fixture {
 	}
 	l := ledgertest.New(t, ledgertest.Options{
 		Events: [][]domain.EventType{part.Events()},
-		// The part queries join the stock read model for the stock figures.
-		Migrations: []ledgertest.Migration{parts.Migrate, stockproj.Migrate},
+		// The part queries join the stock read model for the stock figures, and the
+		// companies and orders read models for what is on order.
+		Migrations: []ledgertest.Migration{parts.Migrate, stockproj.Migrate, companies.Migrate, orders.Migrate},
 		Projectors: []projections.Projector{p},
 	})
 	h, err := commands.NewPartHandlers(l.Executor, func() time.Time { return clock })

@@ -424,7 +424,8 @@ const partColumns = `p.pk, p.name, p.description, p.ipn, p.revision, p.keywords,
 	p.responsible, p.creation_user, p.creation_date, c.name,
 	(SELECT count(*) FROM parts r WHERE r.revision_of = p.pk) AS revision_count,
 	coalesce(c.default_location, ` + ancestorDefaultLocation + `) AS category_default_location,
-	st.in_stock::text, st.variant_stock::text, st.external_stock::text, st.stock_item_count`
+	st.in_stock::text, st.variant_stock::text, st.external_stock::text, st.stock_item_count,
+	` + orderingExpr + `::text`
 
 // partFrom joins the stock read model (projections/stock's stock_items and
 // stock_locations) for the stock figures of PartSerializer.annotate_queryset:
@@ -446,10 +447,23 @@ const partFrom = `parts p LEFT JOIN part_categories c ON c.pk = p.category
 			SELECT pk FROM tree)
 	) st ON true`
 
+// OrderingSQL is what of part p is on order (InvenTree's annotate_on_order_quantity):
+// over the lines of open purchase orders (projections/orders) not yet received, what
+// is still to come, in packs times each supplier part's pack size
+// (projections/companies), so in the part's own units.
+const OrderingSQL = `SELECT coalesce(sum((l.quantity - l.received) * sp.pack_quantity_native), 0) AS ordering
+		FROM purchase_order_lines l JOIN supplier_parts sp ON sp.pk = l.supplier_part
+		WHERE sp.part = p.pk AND l.order_status IN (10, 20, 25) AND l.quantity > l.received`
+
+// orderingExpr is OrderingSQL as a value of the part's row: a subquery in the select
+// list, which PostgreSQL evaluates for the page's rows only (after the sort and the
+// limit), unless the ordering or a filter needs it for every row.
+const orderingExpr = `(` + OrderingSQL + `)`
+
 func scanPart(row pgx.Row) (Part, error) {
 	var p Part
 	var ipn, keywords, link, notes, minStock, maxStock string
-	var inStock, variantStock, externalStock string
+	var inStock, variantStock, externalStock, ordering string
 	var created time.Time
 	err := row.Scan(&p.PK, &p.Name, &p.Description, &ipn, &p.Revision, &keywords, &p.Category,
 		&p.DefaultLocation, &p.DefaultExpiry, &p.Units, &minStock, &maxStock,
@@ -457,14 +471,14 @@ func scanPart(row pgx.Row) (Part, error) {
 		&p.Testable, &p.Virtual, &p.Locked, &p.Consumable, &link, &notes, &p.VariantOf, &p.RevisionOf,
 		&p.Responsible, &p.CreationUser, &created, &p.CategoryName,
 		&p.RevisionCount, &p.CategoryDefaultLocation,
-		&inStock, &variantStock, &externalStock, &p.StockItemCount)
+		&inStock, &variantStock, &externalStock, &p.StockItemCount, &ordering)
 	if err != nil {
 		return Part{}, err
 	}
 	for _, f := range []struct {
 		dst  *Number
 		text string
-	}{{&p.InStock, inStock}, {&p.VariantStock, variantStock}, {&p.ExternalStock, externalStock}} {
+	}{{&p.InStock, inStock}, {&p.VariantStock, variantStock}, {&p.ExternalStock, externalStock}, {&p.Ordering, ordering}} {
 		if f.dst.Decimal, err = decimal.NewFromString(f.text); err != nil {
 			return Part{}, fmt.Errorf("stock figure %q: %w", f.text, err)
 		}
@@ -576,6 +590,8 @@ type PartFilter struct {
 	DefaultLocation       *int64
 	// ExcludeID leaves out these parts.
 	ExcludeID []int64
+	// OnOrder: whether something of the part is on order (see OrderingSQL).
+	OnOrder *bool
 
 	// Search matches name, description, IPN, revision, keywords and the category name.
 	Search string
@@ -598,6 +614,7 @@ var partOrdering = map[string][]string{
 	"in_stock":          {"st.in_stock"},
 	"total_in_stock":    {"st.in_stock + st.variant_stock"},
 	"unallocated_stock": {"st.in_stock + st.variant_stock"},
+	"ordering":          {orderingExpr},
 }
 
 // ListParts returns one page of the parts f selects and how many it selects in all.
@@ -653,6 +670,13 @@ func ListParts(ctx context.Context, db DB, f PartFilter) ([]Part, int, error) {
 	}
 	if len(f.ExcludeID) > 0 {
 		q.cond("NOT p.pk = ANY(" + q.arg(f.ExcludeID) + ")")
+	}
+	if f.OnOrder != nil {
+		if *f.OnOrder {
+			q.cond(orderingExpr + " > 0")
+		} else {
+			q.cond(orderingExpr + " <= 0")
+		}
 	}
 	q.search(f.Search, "p.name", "p.description", "p.ipn", "p.revision", "p.keywords", "c.name")
 

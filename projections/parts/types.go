@@ -108,7 +108,9 @@ type Part struct {
 	// Stock figures, from the stock read model (see partFrom): quantities in stock of
 	// the part itself, of its variants, of both, at external locations, and what of
 	// the total is not allocated; and how many stock items the part has.
-	InStock          Number `json:"in_stock"`
+	InStock Number `json:"in_stock"`
+	// Ordering is what is on order of the part, in its units (see OrderingSQL).
+	Ordering         Number `json:"ordering"`
 	VariantStock     Number `json:"variant_stock"`
 	TotalInStock     Number `json:"total_in_stock"`
 	ExternalStock    Number `json:"external_stock"`

@@ -151,6 +151,20 @@ func (a applier) apply(ev domain.Event) error {
 		return a.track(e.PK, e.Tracking)
 	case stockdomain.ItemDeleted:
 		return a.itemDeleted(e)
+	case stockdomain.ItemAssignedToCustomer:
+		if err := a.moveItem(e.From, 0); err != nil {
+			return err
+		}
+		return a.itemSet(e.PK, e.Tracking, col{"customer", e.Customer}, col{"location", nil})
+	case stockdomain.ItemReturnedFromCustomer:
+		if err := a.moveItem(e.From, e.To); err != nil {
+			return err
+		}
+		cols := []col{{"customer", nil}, {"location", nullID(e.To)}, {"belongs_to", nil}, {"consumed_by", nil}, {"sales_order", nil}}
+		if e.Status != nil {
+			cols = append(cols, col{"status", e.Status.New})
+		}
+		return a.itemSet(e.PK, e.Tracking, cols...)
 	}
 	return nil
 }

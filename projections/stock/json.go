@@ -233,6 +233,7 @@ type renderColumns struct {
 	location bool // joins the item's location as l
 	path     bool // with the item's location and its path of pks
 	part     bool // joins the item's part as p
+	sources  bool // the item's purchase order and supplier part, for Sources
 	// fallback: the part's stored brief and the part's pk, and Detail is rendered
 	// afterwards for the parts without one (its SQL, subqueries and all, stays out of
 	// the statement, which would set it up on every execution). Otherwise Detail
@@ -248,6 +249,10 @@ func (r *ReadModel) renderColumns(f ItemFilter) renderColumns {
 	}
 	if c.path {
 		cols = append(cols, "i.location", "l.path_pks")
+	}
+	if c.sources = r.sources != nil; c.sources {
+		// As text, read from the driver's buffers: NULL for nearly every item.
+		cols = append(cols, "i.purchase_order::text", "i.supplier_part::text")
 	}
 	if c.part {
 		c.fallback = r.parts.Brief != ""
@@ -304,6 +309,16 @@ func (r *ReadModel) renderItems(ctx context.Context, rows pgx.Rows, f ItemFilter
 			}
 			vals = vals[2:]
 		}
+		if cols.sources {
+			var err error
+			if it.order, err = textPK(vals[0]); err == nil {
+				it.supplierPart, err = textPK(vals[1])
+			}
+			if err != nil {
+				return ItemsJSON{}, 0, err
+			}
+			vals = vals[2:]
+		}
 		switch {
 		case cols.fallback && vals[0] != nil:
 			it.part = vals[0]
@@ -315,7 +330,7 @@ func (r *ReadModel) renderItems(ctx context.Context, rows pgx.Rows, f ItemFilter
 		case cols.part:
 			it.partDetail = vals[0]
 		}
-		if cols.path || it.needsPart || len(pending) > 0 {
+		if cols.path || it.needsPart || it.order != 0 || it.supplierPart != 0 || len(pending) > 0 {
 			pending = append(pending, it.copy())
 			continue
 		}
@@ -343,6 +358,9 @@ func (r *ReadModel) renderItems(ctx context.Context, rows pgx.Rows, f ItemFilter
 		return out, int(total), nil
 	}
 	if err := r.partDetails(ctx, pending); err != nil {
+		return ItemsJSON{}, 0, err
+	}
+	if err := r.renderSources(ctx, pending, f); err != nil {
 		return ItemsJSON{}, 0, err
 	}
 	var steps map[int64]PathEntry
@@ -416,6 +434,12 @@ type renderedItem struct {
 	partDetail     []byte // else the part's Detail, rendered by PostgreSQL
 	partPK         int64  // with needsPart: the part whose Detail is still to render
 	needsPart      bool
+	// The item's purchase order and supplier part (0: none), and what Sources says of
+	// them, rendered: the members that replace the stored nulls, and the supplier part's
+	// detail.
+	order, supplierPart int64
+	reference, numbers  []byte
+	supplierPartDetail  []byte
 }
 
 // copy detaches the row from the driver's buffers, which the next row reuses.
@@ -444,6 +468,12 @@ func (r *ReadModel) renderItem(dst []byte, n int, it renderedItem, f ItemFilter,
 	}
 	if it.stale {
 		doc = bytes.Replace(doc, []byte(`,"stale":false,`), []byte(`,"stale":true,`), 1)
+	}
+	if it.reference != nil {
+		doc = bytes.Replace(doc, []byte(`,"purchase_order_reference":null,`), it.reference, 1)
+	}
+	if it.numbers != nil {
+		doc = bytes.Replace(doc, []byte(`,"SKU":null,"MPN":null,`), it.numbers, 1)
 	}
 	dst = append(dst, doc[:len(doc)-1]...)
 	if f.LocationDetail {
@@ -483,7 +513,86 @@ func (r *ReadModel) renderItem(dst []byte, n int, it renderedItem, f ItemFilter,
 			dst = append(dst, "null"...)
 		}
 	}
+	if f.SupplierPartDetail && r.sources != nil {
+		dst = append(dst, `,"supplier_part_detail":`...)
+		if it.supplierPartDetail == nil {
+			dst = append(dst, "null"...)
+		} else {
+			var buf bytes.Buffer
+			if err := json.Compact(&buf, it.supplierPartDetail); err != nil {
+				return nil, fmt.Errorf("supplier part detail: %w", err)
+			}
+			dst = append(dst, buf.Bytes()...)
+		}
+	}
 	return append(dst, '}'), nil
+}
+
+// textPK reads a pk selected as text; NULL is 0.
+func textPK(v []byte) (int64, error) {
+	if v == nil {
+		return 0, nil
+	}
+	pk, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stock item source %q: %w", v, err)
+	}
+	return pk, nil
+}
+
+// renderSources renders, for the items with a purchase order or supplier part, what
+// Sources says of them, with one call for all of them: the members with which
+// renderItem replaces the stored nulls, as encoding/json writes the Item's fields.
+func (r *ReadModel) renderSources(ctx context.Context, items []renderedItem, f ItemFilter) error {
+	if r.sources == nil {
+		return nil
+	}
+	var orders, sps []int64
+	for _, it := range items {
+		if it.order != 0 {
+			orders = append(orders, it.order)
+		}
+		if it.supplierPart != 0 {
+			sps = append(sps, it.supplierPart)
+		}
+	}
+	src, err := r.readSources(ctx, orders, sps, f)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		if ref, ok := src.OrderReferences[it.order]; ok && it.order != 0 {
+			if it.reference, err = appendJSON([]byte(`,"purchase_order_reference":`), ref); err != nil {
+				return err
+			}
+			it.reference = append(it.reference, ',')
+		}
+		sp, ok := src.SupplierParts[it.supplierPart]
+		if !ok || it.supplierPart == 0 {
+			continue
+		}
+		if it.numbers, err = appendJSON([]byte(`,"SKU":`), sp.SKU); err == nil {
+			it.numbers, err = appendJSON(append(it.numbers, `,"MPN":`...), sp.MPN)
+		}
+		if err != nil {
+			return err
+		}
+		it.numbers = append(it.numbers, ',')
+		it.supplierPartDetail = sp.Detail
+	}
+	return nil
+}
+
+// appendJSON appends v as encodeItem writes it: HTML escaping off.
+func appendJSON(dst []byte, v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return append(dst, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 }
 
 func appendOrNull(dst, v []byte) []byte {

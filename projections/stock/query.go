@@ -19,9 +19,10 @@ import (
 
 // ReadModel answers queries on the stock read models.
 type ReadModel struct {
-	pool  *pgxpool.Pool
-	parts *PartsJoin
-	loc   *time.Location
+	pool    *pgxpool.Pool
+	parts   *PartsJoin
+	sources Sources
+	loc     *time.Location
 }
 
 // PartsJoin describes the parts read model (another package's), so that stock queries
@@ -84,6 +85,33 @@ type ReadModelConfig struct {
 	// Location is the time zone dates are rendered in (InvenTree: the server's). Default:
 	// UTC.
 	Location *time.Location
+	// Sources reads the purchase orders and supplier parts items came from. Optional:
+	// without it, purchase_order_reference, SKU and MPN are null and
+	// supplier_part_detail is absent.
+	Sources Sources
+}
+
+// Sources reads what other read models hold about where stock came from: the
+// references of purchase orders, and the numbers and details of supplier parts. An
+// order or supplier part it does not hold is absent from its answer (the item then
+// shows null, as for an item without one).
+type Sources interface {
+	StockSources(ctx context.Context, orders, supplierParts []int64, supplierPartDetail bool) (ItemSources, error)
+}
+
+// ItemSources is what Sources knows, by pk.
+type ItemSources struct {
+	OrderReferences map[int64]string
+	SupplierParts   map[int64]SupplierPartSource
+}
+
+// SupplierPartSource is what an item shows of its supplier part.
+type SupplierPartSource struct {
+	SKU string
+	MPN *string
+	// Detail is the supplier_part_detail object (InvenTree's brief SupplierPartSerializer)
+	// as compact JSON, when asked for.
+	Detail json.RawMessage
 }
 
 // NewReadModel returns the stock read model on pool.
@@ -99,7 +127,7 @@ func NewReadModel(pool *pgxpool.Pool, cfg ReadModelConfig) (*ReadModel, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
-	return &ReadModel{pool: pool, parts: cfg.Parts, loc: cfg.Location}, nil
+	return &ReadModel{pool: pool, parts: cfg.Parts, sources: cfg.Sources, loc: cfg.Location}, nil
 }
 
 // Number is a quantity rendered as InvenTree renders its float fields: a JSON number,
@@ -179,6 +207,9 @@ type Item struct {
 	// PartDetail is the part's PartBrief, with ItemFilter.PartDetail and a parts join;
 	// null when the parts read model does not hold the part.
 	PartDetail json.RawMessage `json:"part_detail,omitempty"`
+	// SupplierPartDetail is the supplier part's brief, with ItemFilter.SupplierPartDetail
+	// and Sources; null for an item without one.
+	SupplierPartDetail json.RawMessage `json:"supplier_part_detail,omitempty"`
 }
 
 // Detail is a field shown only when asked for (location_detail, path_detail): omitted
@@ -222,6 +253,8 @@ type ItemFilter struct {
 	Parent           *int64
 	BelongsTo        *int64
 	Customer         *int64
+	SupplierPart     *int64
+	PurchaseOrder    *int64
 	Installed        *bool
 	SentToCustomer   *bool
 	IsBuilding       *bool
@@ -244,9 +277,10 @@ type ItemFilter struct {
 	Limit    int // 0: no limit
 	Offset   int
 
-	PartDetail     bool
-	LocationDetail bool
-	PathDetail     bool
+	PartDetail         bool
+	LocationDetail     bool
+	PathDetail         bool
+	SupplierPartDetail bool // with Sources
 	// Today is the date expired and stale items are judged on. Default: now.
 	Today time.Time
 	// StaleDays is STOCK_STALE_DAYS; 0 turns staleness off (InvenTree's default).
@@ -435,6 +469,12 @@ func (r *ReadModel) itemFilters(q *query, f ItemFilter, ignoreLocation bool) {
 	if f.Customer != nil {
 		q.where("i.customer = " + q.arg(*f.Customer))
 	}
+	if f.SupplierPart != nil {
+		q.where("i.supplier_part = " + q.arg(*f.SupplierPart))
+	}
+	if f.PurchaseOrder != nil {
+		q.where("i.purchase_order = " + q.arg(*f.PurchaseOrder))
+	}
 	boolFilter(q, f.Installed, "i.belongs_to IS NOT NULL")
 	boolFilter(q, f.SentToCustomer, "i.customer IS NOT NULL")
 	boolFilter(q, f.IsBuilding, "i.is_building")
@@ -551,10 +591,69 @@ func (r *ReadModel) scanItems(rows pgx.Rows, f ItemFilter) ([]Item, [][]int64, e
 
 // itemDetails adds the optional details that take another query.
 func (r *ReadModel) itemDetails(ctx context.Context, items []Item, paths [][]int64, f ItemFilter) error {
+	if err := r.fillSources(ctx, items, f); err != nil {
+		return err
+	}
 	if f.PathDetail {
 		return r.fillLocationPaths(ctx, items, paths)
 	}
 	return nil
+}
+
+// fillSources sets the fields Sources answers, with one call for all the items.
+func (r *ReadModel) fillSources(ctx context.Context, items []Item, f ItemFilter) error {
+	if r.sources == nil {
+		return nil
+	}
+	var orders, sps []int64
+	for _, it := range items {
+		if it.PurchaseOrder != nil {
+			orders = append(orders, *it.PurchaseOrder)
+		}
+		if it.SupplierPart != nil {
+			sps = append(sps, *it.SupplierPart)
+		}
+	}
+	src, err := r.readSources(ctx, orders, sps, f)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		it := &items[i]
+		if it.PurchaseOrder != nil {
+			if ref, ok := src.OrderReferences[*it.PurchaseOrder]; ok {
+				it.PurchaseOrderReference = &ref
+			}
+		}
+		var detail json.RawMessage
+		if it.SupplierPart != nil {
+			if sp, ok := src.SupplierParts[*it.SupplierPart]; ok {
+				it.SKU, it.MPN, detail = &sp.SKU, sp.MPN, sp.Detail
+			}
+		}
+		if f.SupplierPartDetail {
+			if detail == nil {
+				detail = json.RawMessage("null")
+			}
+			it.SupplierPartDetail = detail
+		}
+	}
+	return nil
+}
+
+// readSources asks Sources about the orders and supplier parts, each once; nothing to
+// ask, no call.
+func (r *ReadModel) readSources(ctx context.Context, orders, sps []int64, f ItemFilter) (ItemSources, error) {
+	if len(orders) == 0 && len(sps) == 0 {
+		return ItemSources{}, nil
+	}
+	slices.Sort(orders)
+	slices.Sort(sps)
+	src, err := r.sources.StockSources(ctx, slices.Compact(orders), slices.Compact(sps), f.SupplierPartDetail)
+	if err != nil {
+		return ItemSources{}, fmt.Errorf("stock sources: %w", err)
+	}
+	return src, nil
 }
 
 // fillLocationPaths sets each item's location_path with one query for all of them.
