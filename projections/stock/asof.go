@@ -42,7 +42,8 @@ func (r *ReadModel) RenderItem(ctx context.Context, st ItemState, f ItemFilter) 
 	// detail joins use.
 	item := `(SELECT stock_item_json($1, $2, $3::numeric, $4, $5, $6, $7, $8, $9, $10, $11, $12::date, $13,
 			$14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24::date, $25, $26::numeric, $27, $28, $29, $30) AS doc,
-		$31::boolean AS in_stock, $12::date AS expiry_date, $6::bigint AS location, $2::bigint AS part) i`
+		$31::boolean AS in_stock, $12::date AS expiry_date, $6::bigint AS location, $2::bigint AS part,
+		$19::bigint AS purchase_order, $22::bigint AS supplier_part) i`
 	cols := r.renderColumns(f)
 	from := item
 	if cols.location {
