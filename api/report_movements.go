@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -69,7 +67,7 @@ func (s *server) listMonthlyMovements(w http.ResponseWriter, r *http.Request) er
 	// A report answers for everything written before it was asked for: while the
 	// summary is still being built from the history (a server's first start with it),
 	// or is behind, the client gets 503 rather than a partial report.
-	if err := s.awaitHead(ctx, monthly.Name); err != nil {
+	if err := s.awaitLogHead(ctx, monthly.Name); err != nil {
 		return err
 	}
 	lq := s.listQuery(r, ordering{})
@@ -109,24 +107,3 @@ func queryMonth(q *query, name string) *time.Time {
 	return &t
 }
 
-// awaitHead waits, as a write does (ProjectionWait, then 503), until the named read
-// models have applied the log as far as it went when the request came.
-func (s *server) awaitHead(ctx context.Context, names ...string) error {
-	if s.cfg.LogHead == nil || s.cfg.Projections == nil {
-		return errors.New("await head: no log head or projection waiter configured")
-	}
-	head, err := s.cfg.LogHead.Head(ctx)
-	if err != nil {
-		return fmt.Errorf("await head: %w", err)
-	}
-	wctx, cancel := context.WithTimeout(ctx, s.cfg.ProjectionWait)
-	defer cancel()
-	err = s.cfg.Projections.WaitFor(wctx, head, names...)
-	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("%w: %w", ErrProjectionsBehind, err)
-	}
-	if err != nil {
-		return fmt.Errorf("await head: %w", err)
-	}
-	return nil
-}
