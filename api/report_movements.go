@@ -106,4 +106,3 @@ func queryMonth(q *query, name string) *time.Time {
 	}
 	return &t
 }
-

@@ -9,7 +9,6 @@ package projections
 import (
 	"context"
 	"embed"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -39,13 +38,7 @@ type Projector interface {
 var migrationFiles embed.FS
 
 // Migrations is the schema the runner needs (the checkpoints).
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "projections", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("projections", migrationFiles) }
 
 // Migrate creates or upgrades the runner's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -26,7 +26,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
@@ -44,13 +43,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the event store's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "eventstore", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("eventstore", migrationFiles) }
 
 // Migrate creates or upgrades the event store's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -14,7 +14,6 @@ import (
 	"embed"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/google/uuid"
@@ -28,13 +27,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the credentials schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "auth", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("auth", migrationFiles) }
 
 // Migrate creates or upgrades the credentials table.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -28,6 +28,16 @@ type Set struct {
 	FS fs.FS
 }
 
+// Embedded is the set of migrations a component embeds as the folder "migrations"
+// (//go:embed migrations/*.sql), under the name that keeps its version table.
+func Embedded(name string, files fs.FS) Set {
+	sub, err := fs.Sub(files, "migrations")
+	if err != nil {
+		panic(err) // fs.Sub refuses only an invalid path, and this one is valid
+	}
+	return Set{Name: name, FS: sub}
+}
+
 // Up applies every pending migration of set. Concurrent callers (several servers
 // starting at once) are serialised by a PostgreSQL advisory lock.
 func Up(ctx context.Context, pool *pgxpool.Pool, set Set, logger *slog.Logger) error {

@@ -15,7 +15,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -32,13 +31,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the audit log's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_audit", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_audit", migrationFiles) }
 
 // Migrate creates or upgrades the audit log's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

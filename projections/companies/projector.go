@@ -11,7 +11,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -30,13 +29,7 @@ const Name = "companies"
 var migrationFiles embed.FS
 
 // Migrations is the read model's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_companies", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_companies", migrationFiles) }
 
 // Migrate creates or upgrades the read model's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -15,7 +15,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -35,13 +34,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the stock levels' schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_levels", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_levels", migrationFiles) }
 
 // Migrate creates or upgrades the stock levels' tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -26,7 +26,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -47,13 +46,7 @@ const Name = "monthly_movements"
 var migrationFiles embed.FS
 
 // Migrations is the read model's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_monthly", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_monthly", migrationFiles) }
 
 // Migrate creates or upgrades the read model's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"embed"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -28,13 +27,7 @@ const Name = "purchaseorders"
 var migrationFiles embed.FS
 
 // Migrations is the read model's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_orders", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_orders", migrationFiles) }
 
 // Migrate creates or upgrades the read model's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

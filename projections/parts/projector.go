@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -29,13 +28,7 @@ const Name = "parts"
 var migrationFiles embed.FS
 
 // Migrations is the read model's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_parts", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_parts", migrationFiles) }
 
 // Migrate creates or upgrades the read model's tables, and renders the part briefs an
 // upgrade added the column for.

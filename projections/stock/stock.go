@@ -12,7 +12,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -28,13 +27,7 @@ import (
 var migrationFiles embed.FS
 
 // Migrations is the stock read models' schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_stock", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_stock", migrationFiles) }
 
 // Migrate creates or upgrades the stock read models' tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {

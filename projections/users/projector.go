@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 
 	"github.com/jackc/pgx/v5"
@@ -27,13 +26,7 @@ const Name = "users"
 var migrationFiles embed.FS
 
 // Migrations is the read model's schema.
-func Migrations() migrate.Set {
-	sub, err := fs.Sub(migrationFiles, "migrations")
-	if err != nil {
-		panic(err) // the embedded folder exists at compile time
-	}
-	return migrate.Set{Name: "readmodel_users", FS: sub}
-}
+func Migrations() migrate.Set { return migrate.Embedded("readmodel_users", migrationFiles) }
 
 // Migrate creates or upgrades the read model's tables.
 func Migrate(ctx context.Context, pool *pgxpool.Pool, logger *slog.Logger) error {
