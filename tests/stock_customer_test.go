@@ -87,6 +87,7 @@ func TestStockReturnFromCustomer(t *testing.T) {
 	item := stockItem(t, a, widget, "10", shelf)
 	inStock := stockItem(t, a, widget, "3", shelf)
 	a.Call(http.MethodPost, "/api/stock/assign/", map[string]any{"items": []any{map[string]any{"item": item}}, "customer": customer}, http.StatusCreated)
+	wantShipped(t, a, widget, 10)
 
 	a.Call(http.MethodPost, "/api/stock/return/", map[string]any{}, http.StatusBadRequest).
 		WantJSON(`{"items":["This field is required."],"location":["This field is required."]}`)
@@ -131,6 +132,20 @@ func TestStockReturnFromCustomer(t *testing.T) {
 		t.Errorf("returned item %v", got)
 	}
 	wantPKs(t, a, fmt.Sprintf("/api/stock/?customer=%d", customer))
+	wantShipped(t, a, widget, 0) // all of it came back
+}
+
+// wantShipped checks what the monthly movement summary counts as shipped of part, over
+// every month: stock given to customers less what they returned.
+func wantShipped(t *testing.T, c *Client, part int64, want float64) {
+	t.Helper()
+	var shipped float64
+	for _, r := range c.Get(fmt.Sprintf("/api/report/monthly-movements/?part=%d", part), http.StatusOK).List() {
+		shipped += r["shipped"].(float64)
+	}
+	if shipped != want {
+		t.Errorf("part %d: shipped %v, want %v", part, shipped, want)
+	}
 }
 
 // TestStockReturnMerges: with merge, what comes back is folded into the item it was

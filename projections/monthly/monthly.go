@@ -15,8 +15,8 @@
 //   - adjusted: stock added or removed by hand (StockAdded, StockRemoved other than into
 //     another item), the difference a stocktake found (StockCounted), a quantity edited
 //     (ItemUpdated), and an item deleted with stock in it;
-//   - shipped: stock leaving to customers. No stock event records a shipment yet (sales
-//     orders do not exist); the column is there for them.
+//   - shipped: stock leaving to customers (ItemAssignedToCustomer), less what they
+//     send back (ItemReturnedFromCustomer). Sales order shipments will count here too.
 //
 // Transfers, splits, merges, serializations and status changes move stock between
 // items of one part and are not movements of the part.
@@ -79,6 +79,7 @@ var handled = map[string]bool{
 	stockdomain.TypeItemCreated: true, stockdomain.TypeItemUpdated: true, stockdomain.TypeStockAdded: true,
 	stockdomain.TypeStockRemoved: true, stockdomain.TypeStockCounted: true, stockdomain.TypeItemsMerged: true,
 	stockdomain.TypeItemInstalled: true, stockdomain.TypeItemUninstalled: true, stockdomain.TypeItemDeleted: true,
+	stockdomain.TypeItemAssignedToCustomer: true, stockdomain.TypeItemReturnedFromCustomer: true,
 }
 
 // The kinds of movement, as indexes into sums.
@@ -168,6 +169,10 @@ func itemOf(ev domain.Event) int64 {
 		return e.PK
 	case stockdomain.ItemDeleted:
 		return e.PK
+	case stockdomain.ItemAssignedToCustomer:
+		return e.PK
+	case stockdomain.ItemReturnedFromCustomer:
+		return e.PK
 	}
 	return 0
 }
@@ -242,6 +247,10 @@ func (b *batch) apply(ev domain.Event, at time.Time) {
 		b.add(e.PK, consumed, e.Quantity, at)
 	case stockdomain.ItemUninstalled:
 		b.add(e.PK, consumed, e.Quantity.Neg(), at)
+	case stockdomain.ItemAssignedToCustomer:
+		b.add(e.PK, shipped, e.Quantity, at)
+	case stockdomain.ItemReturnedFromCustomer:
+		b.add(e.PK, shipped, e.Quantity.Neg(), at)
 	case stockdomain.ItemDeleted:
 		switch e.Reason {
 		case stockdomain.ReasonDeleted, stockdomain.ReasonLocationDeleted:
