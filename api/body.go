@@ -33,6 +33,7 @@ const (
 	msgDateFormat     = "Date has wrong format. Use one of these formats instead: YYYY-MM-DD."
 	msgEmptyList      = "This list may not be empty."
 	msgNoData         = "No data provided"
+	msgNullCharacters = "Null characters are not allowed."
 	maxNumberTextSize = 1000 // DRF's MAX_STRING_LENGTH for numbers sent as text
 )
 
@@ -330,6 +331,10 @@ func (b *body) str(name string, opts ...fieldOpt) (string, bool) {
 		return "", false
 	}
 	v := strings.TrimSpace(scalarText(raw))
+	if strings.ContainsRune(v, 0) {
+		b.invalid(name, msgNullCharacters)
+		return "", false
+	}
 	if v == "" && !r.blank {
 		b.invalid(name, msgBlank)
 		return "", false

@@ -196,7 +196,7 @@ func (s *server) listCategories(w http.ResponseWriter, r *http.Request) error {
 		return writeList(w, lq, 0, []parts.Category(nil))
 	}
 	v := r.URL.Query()
-	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
+	f.Search, f.Ordering = searchParam(v), lastValue(v, "ordering")
 	f.PathDetail = str2bool(lastValue(v, "path_detail"))
 	f.Page = parts.Page{Limit: lq.Limit, Offset: lq.Offset}
 	rows, total, err := s.cfg.Parts.ListCategories(ctx, f)
@@ -497,7 +497,7 @@ func (s *server) listParts(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v := r.URL.Query()
-	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
+	f.Search, f.Ordering = searchParam(v), lastValue(v, "ordering")
 	f.PartDetail = partDetail(r)
 	f.Page = parts.Page{Limit: lq.Limit, Offset: lq.Offset}
 	rows, total, err := s.cfg.Parts.ListParts(ctx, f)

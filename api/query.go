@@ -41,6 +41,12 @@ func lastValue(v url.Values, name string) string {
 // str reads a text filter.
 func (q *query) str(name string) (string, bool) {
 	v := strings.TrimSpace(lastValue(q.values, name))
+	if strings.ContainsRune(v, 0) {
+		// Django's forms refuse them (ProhibitNullCharactersValidator); PostgreSQL
+		// text cannot hold them.
+		q.errs.Add(name, msgNullCharacters)
+		return "", false
+	}
 	return v, v != ""
 }
 
@@ -171,7 +177,7 @@ func (s *server) listQuery(r *http.Request, o ordering) ListQuery {
 		}
 	}
 	q.Order = o.resolve(lastValue(v, "ordering"))
-	q.Search = searchTerms(lastValue(v, "search"))
+	q.Search = searchTerms(searchParam(v))
 	q.SearchRegex = str2bool(lastValue(v, "search_regex"))
 	q.SearchWhole = str2bool(lastValue(v, "search_whole"))
 	return q
@@ -209,6 +215,12 @@ func (o ordering) resolve(param string) []OrderTerm {
 	return out
 }
 
+// searchParam is the search parameter as DRF's SearchFilter reads it: NUL characters,
+// which PostgreSQL text cannot hold, are dropped rather than refused.
+func searchParam(v url.Values) string {
+	return strings.ReplaceAll(lastValue(v, "search"), "\x00", "")
+}
+
 // reSearchToken is Django's smart_split: whitespace-separated tokens, where a quoted
 // phrase stays one token.
 var reSearchToken = regexp.MustCompile(`((?:[^\s'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')[^\s'"]*)+)|\S+)`)
@@ -216,7 +228,6 @@ var reSearchToken = regexp.MustCompile(`((?:[^\s'"]*(?:(?:"(?:[^"\\]|\\.)*"|'(?:
 // searchTerms splits a search parameter as DRF's SearchFilter does: on whitespace and
 // commas, keeping quoted phrases together; InvenTree drops blank terms.
 func searchTerms(param string) []string {
-	param = strings.ReplaceAll(param, "\x00", "")
 	var out []string
 	for _, tok := range reSearchToken.FindAllString(param, -1) {
 		tok = strings.Trim(tok, ",")

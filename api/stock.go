@@ -198,7 +198,7 @@ func (s *server) listLocations(w http.ResponseWriter, r *http.Request) error {
 	}
 	lq := s.listQuery(r, ordering{})
 	v := r.URL.Query()
-	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
+	f.Search, f.Ordering = searchParam(v), lastValue(v, "ordering")
 	f.PathDetail = str2bool(lastValue(v, "path_detail"))
 	f.Limit, f.Offset = lq.Limit, lq.Offset
 	rows, total, err := s.cfg.Stock.ListLocations(ctx, f)
@@ -249,7 +249,7 @@ func (s *server) locationTree(w http.ResponseWriter, r *http.Request) error {
 	}
 	lq := s.listQuery(r, ordering{})
 	v := r.URL.Query()
-	f.Search = lastValue(v, "search")
+	f.Search = searchParam(v)
 	f.Ordering = treeOrdering(lastValue(v, "ordering"))
 	f.Limit, f.Offset = lq.Limit, lq.Offset
 	rows, total, err := s.cfg.Stock.LocationTree(r.Context(), f)

@@ -73,7 +73,7 @@ func (s *server) listItems(w http.ResponseWriter, r *http.Request) error {
 	}
 	lq := s.listQuery(r, ordering{})
 	v := r.URL.Query()
-	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
+	f.Search, f.Ordering = searchParam(v), lastValue(v, "ordering")
 	f.Limit, f.Offset = lq.Limit, lq.Offset
 	if rs, ok := s.cfg.Stock.(renderedStock); ok {
 		// The items land after room for the envelope, which needs their count.
@@ -682,7 +682,7 @@ func (s *server) listTracking(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	lq := s.listQuery(r, ordering{})
-	f.Search, f.Ordering = lastValue(v, "search"), lastValue(v, "ordering")
+	f.Search, f.Ordering = searchParam(v), lastValue(v, "ordering")
 	f.Limit, f.Offset = lq.Limit, lq.Offset
 	entries, total, err := s.cfg.Stock.ListTracking(ctx, f)
 	if err != nil {

@@ -212,7 +212,7 @@ func refuseSuperuserField(w http.ResponseWriter, b *body, a user.Access) (bool, 
 func (s *server) usersPage(r *http.Request) (ListQuery, users.Page) {
 	lq := s.listQuery(r, ordering{})
 	v := r.URL.Query()
-	return lq, users.Page{Limit: lq.Limit, Offset: lq.Offset, Ordering: lastValue(v, "ordering"), Search: lastValue(v, "search")}
+	return lq, users.Page{Limit: lq.Limit, Offset: lq.Offset, Ordering: lastValue(v, "ordering"), Search: searchParam(v)}
 }
 
 // tokenToday is the calendar day that decides whether a token is active: UTC's, as the
@@ -1103,7 +1103,7 @@ func (s *server) listRuleSets(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	terms := searchTerms(lastValue(r.URL.Query(), "search"))
+	terms := searchTerms(searchParam(r.URL.Query()))
 	rows := make([]ruleSetBody, 0, len(all))
 	for _, rs := range all {
 		if hasRole && string(rs.Role) != role || !searchMatches(string(rs.Role), terms) {
@@ -1246,7 +1246,7 @@ func (s *server) listOwners(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	terms := strings.Fields(lastValue(r.URL.Query(), "search"))
+	terms := strings.Fields(searchParam(r.URL.Query()))
 	var rows []ownerBody
 	for _, g := range gs {
 		rows = append(rows, groupOwner(g))

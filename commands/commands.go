@@ -7,6 +7,7 @@
 package commands
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -208,9 +209,17 @@ func (x *Executor) encode(ctx context.Context, stream string, evs []domain.Event
 		if err != nil {
 			return nil, fmt.Errorf("encode %s: %w", ev.EventType(), err)
 		}
+		if hasNullCharacter(data) {
+			// The read models are PostgreSQL text, which cannot hold one: an event
+			// carrying it would stop every projector that stores it, for good. api/
+			// refuses such input field by field; this keeps any other way out.
+			return nil, domain.Invalid("", msgNullCharacters)
+		}
 		id, err := uuid.NewV7()
 		if key != "" {
-			id = uuid.NewSHA1(idempotencySpace, []byte(key+"\x00"+stream+"\x00"+strconv.Itoa(i)))
+			// Per user: two clients that happen to pick the same key are not one client
+			// retrying.
+			id = uuid.NewSHA1(idempotencySpace, []byte(key+"\x00"+strconv.FormatInt(meta.UserID, 10)+"\x00"+stream+"\x00"+strconv.Itoa(i)))
 		}
 		if err != nil {
 			return nil, fmt.Errorf("event id: %w", err)
@@ -224,6 +233,30 @@ func (x *Executor) encode(ctx context.Context, stream string, evs []domain.Event
 		}
 	}
 	return out, nil
+}
+
+// msgNullCharacters is Django's refusal of a NUL in text.
+const msgNullCharacters = "Null characters are not allowed."
+
+// hasNullCharacter reports whether JSON text holds an escaped NUL (\u0000) in a
+// string, rather than a backslash followed by "u0000".
+func hasNullCharacter(data []byte) bool {
+	esc := []byte(`\u0000`)
+	for from := 0; ; {
+		i := bytes.Index(data[from:], esc)
+		if i < 0 {
+			return false
+		}
+		i += from
+		backslashes := 0
+		for j := i - 1; j >= 0 && data[j] == '\\'; j-- {
+			backslashes++
+		}
+		if backslashes%2 == 0 {
+			return true
+		}
+		from = i + 1
+	}
 }
 
 type idempotencyKey struct{}
