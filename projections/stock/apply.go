@@ -1,18 +1,18 @@
 package stock
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/shopspring/decimal"
 
 	"github.com/stockledger/stockledger/domain"
+	"github.com/stockledger/stockledger/domain/status"
 	stockdomain "github.com/stockledger/stockledger/domain/stock"
 	"github.com/stockledger/stockledger/eventstore"
 )
@@ -78,50 +78,80 @@ func (a applier) exec(sql string, args ...any) error {
 	return err
 }
 
-func (a applier) apply(ev domain.Event) error {
-	switch ev.(type) {
-	case stockdomain.LocationCreated, stockdomain.LocationUpdated, stockdomain.LocationDeleted:
-		if err := a.flushCounts(); err != nil {
-			return err
+// writer is how an event's changes reach the read model: the projector's applier
+// writes them in SQL as each batch comes, a rebuild's fold (fold.go) keeps them in
+// memory and writes the final rows at once. apply, which says what each event
+// changes, is the same for both, so the two cannot disagree on what an event means.
+type writer interface {
+	createLocation(e stockdomain.LocationCreated) error
+	// updateLocation sets the location's columns cols, then moves its subtree when
+	// its name or parent changed.
+	updateLocation(e stockdomain.LocationUpdated, cols []col) error
+	deleteLocation(e stockdomain.LocationDeleted) error
+	createItem(e stockdomain.ItemCreated) error
+	// setItem sets an item's columns and records its tracking entries, dated and
+	// signed by the event; an item the read model does not hold gets neither.
+	setItem(pk int64, entries []stockdomain.Entry, cols []col) error
+	// scopeSerial gives the item the global serial scope (0) unless it has one.
+	scopeSerial(pk int64) error
+	deleteItem(e stockdomain.ItemDeleted) error
+	// moveItem moves one item's count from location from to location to (0: none).
+	moveItem(from, to int64)
+}
+
+// apply writes one event's changes with w. at is when the event was recorded: the
+// updated time of the items it changes.
+func apply(w writer, at time.Time, ev domain.Event) error {
+	set := func(pk int64, entries []stockdomain.Entry, cols ...col) error {
+		if len(cols) > 0 {
+			cols = append(cols, col{"updated", at})
 		}
+		return w.setItem(pk, entries, cols)
 	}
 	switch e := ev.(type) {
 	case stockdomain.LocationCreated:
-		return a.locationCreated(e)
+		return w.createLocation(e)
 	case stockdomain.LocationUpdated:
-		return a.locationUpdated(e)
+		return w.updateLocation(e, locationCols(e))
 	case stockdomain.LocationDeleted:
-		return a.locationDeleted(e)
+		return w.deleteLocation(e)
 	case stockdomain.ItemCreated:
-		return a.itemCreated(e)
+		if err := w.createItem(e); err != nil {
+			return err
+		}
+		w.moveItem(0, e.Location)
+		return nil
 	case stockdomain.ItemUpdated:
-		return a.itemUpdated(e)
+		if e.Location != nil {
+			w.moveItem(e.Location.Old, e.Location.New)
+		}
+		if e.Serial != nil && e.Serial.New != "" && e.SerialScope == nil {
+			// The scope is unchanged: the item's, or 0 (global) if it had no serial number.
+			if err := w.scopeSerial(e.PK); err != nil {
+				return err
+			}
+		}
+		return set(e.PK, e.Tracking, itemCols(e)...)
 	case stockdomain.StockAdded:
-		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
+		return set(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
 	case stockdomain.StockRemoved:
-		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
+		return set(e.PK, e.Tracking, overrides(e.Overrides, col{"quantity", e.NewQuantity})...)
 	case stockdomain.StockCounted:
 		cols := overrides(e.Overrides, col{"quantity", e.NewQuantity}, col{"stocktake_date", nullDate(e.StocktakeDate)})
 		if e.Location != nil {
-			if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
-				return err
-			}
+			w.moveItem(e.Location.Old, e.Location.New)
 			cols = append(cols, col{"location", nullID(e.Location.New)})
 		}
-		return a.itemSet(e.PK, e.Tracking, cols...)
+		return set(e.PK, e.Tracking, cols...)
 	case stockdomain.ItemMoved:
-		if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
-			return err
-		}
-		return a.itemSet(e.PK, e.Tracking, overrides(e.Overrides, col{"location", nullID(e.Location.New)})...)
+		w.moveItem(e.Location.Old, e.Location.New)
+		return set(e.PK, e.Tracking, overrides(e.Overrides, col{"location", nullID(e.Location.New)})...)
 	case stockdomain.ItemSplit:
-		return a.itemSet(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
+		return set(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
 	case stockdomain.ItemsMerged:
 		cols := []col{{"quantity", e.NewQuantity}}
 		if e.Location != nil {
-			if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
-				return err
-			}
+			w.moveItem(e.Location.Old, e.Location.New)
 			cols = append(cols, col{"location", nullID(e.Location.New)})
 		}
 		if e.PurchasePrice != nil {
@@ -130,48 +160,126 @@ func (a applier) apply(ev domain.Event) error {
 		if e.ParentCleared {
 			cols = append(cols, col{"parent", nil})
 		}
-		return a.itemSet(e.PK, e.Tracking, cols...)
+		return set(e.PK, e.Tracking, cols...)
 	case stockdomain.StatusChanged:
-		return a.itemSet(e.PK, e.Tracking, col{"status", e.New})
+		return set(e.PK, e.Tracking, col{"status", e.New})
 	case stockdomain.ItemSerialized:
-		return a.itemSet(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
+		return set(e.PK, e.Tracking, col{"quantity", e.NewQuantity})
 	case stockdomain.ItemInstalled:
-		if err := a.moveItem(e.From, 0); err != nil {
-			return err
-		}
-		return a.itemSet(e.PK, e.Tracking, col{"belongs_to", e.Into}, col{"location", nil})
+		w.moveItem(e.From, 0)
+		return set(e.PK, e.Tracking, col{"belongs_to", e.Into}, col{"location", nil})
 	case stockdomain.ItemUninstalled:
-		if err := a.moveItem(0, e.To); err != nil {
-			return err
-		}
-		return a.itemSet(e.PK, e.Tracking, col{"belongs_to", nil}, col{"consumed_by", nil}, col{"location", nullID(e.To)})
+		w.moveItem(0, e.To)
+		return set(e.PK, e.Tracking, col{"belongs_to", nil}, col{"consumed_by", nil}, col{"location", nullID(e.To)})
 	case stockdomain.ItemComponentInstalled:
-		return a.track(e.PK, e.Tracking)
+		return w.setItem(e.PK, e.Tracking, nil)
 	case stockdomain.ItemComponentRemoved:
-		return a.track(e.PK, e.Tracking)
+		return w.setItem(e.PK, e.Tracking, nil)
 	case stockdomain.ItemDeleted:
-		return a.itemDeleted(e)
+		return w.deleteItem(e)
 	case stockdomain.ItemAssignedToCustomer:
-		if err := a.moveItem(e.From, 0); err != nil {
-			return err
-		}
-		return a.itemSet(e.PK, e.Tracking, col{"customer", e.Customer}, col{"location", nil})
+		w.moveItem(e.From, 0)
+		return set(e.PK, e.Tracking, col{"customer", e.Customer}, col{"location", nil})
 	case stockdomain.ItemReturnedFromCustomer:
-		if err := a.moveItem(e.From, e.To); err != nil {
-			return err
-		}
+		w.moveItem(e.From, e.To)
 		cols := []col{{"customer", nil}, {"location", nullID(e.To)}, {"belongs_to", nil}, {"consumed_by", nil}, {"sales_order", nil}}
 		if e.Status != nil {
 			cols = append(cols, col{"status", e.Status.New})
 		}
-		return a.itemSet(e.PK, e.Tracking, cols...)
+		return set(e.PK, e.Tracking, cols...)
 	}
 	return nil
 }
 
+func locationCols(e stockdomain.LocationUpdated) []col {
+	var cols []col
+	if e.Name != nil {
+		cols = append(cols, col{"name", e.Name.New})
+	}
+	if e.Description != nil {
+		cols = append(cols, col{"description", e.Description.New})
+	}
+	if e.Parent != nil {
+		cols = append(cols, col{"parent", nullID(e.Parent.New)})
+	}
+	if e.Structural != nil {
+		cols = append(cols, col{"structural", e.Structural.New})
+	}
+	if e.External != nil {
+		cols = append(cols, col{"external", e.External.New})
+	}
+	if e.Owner != nil {
+		cols = append(cols, col{"owner", nullID(e.Owner.New)})
+	}
+	if e.LocationType != nil {
+		cols = append(cols, col{"location_type", nullID(e.LocationType.New)})
+	}
+	if e.CustomIcon != nil {
+		cols = append(cols, col{"custom_icon", e.CustomIcon.New})
+	}
+	return cols
+}
+
+func itemCols(e stockdomain.ItemUpdated) []col {
+	var cols []col
+	if e.Quantity != nil {
+		cols = append(cols, col{"quantity", e.Quantity.New})
+	}
+	if e.Serial != nil {
+		if e.Serial.New == "" {
+			cols = append(cols, col{"serial", nil}, col{"serial_int", int64(0)}, col{"serial_scope", nil})
+		} else {
+			cols = append(cols, col{"serial", e.Serial.New}, col{"serial_int", stockdomain.SerialInt(e.Serial.New)})
+		}
+	}
+	if e.SerialScope != nil && (e.Serial == nil || e.Serial.New != "") {
+		cols = append(cols, col{"serial_scope", e.SerialScope.New})
+	}
+	if e.Batch != nil {
+		cols = append(cols, col{"batch", e.Batch.New})
+	}
+	if e.Location != nil {
+		cols = append(cols, col{"location", nullID(e.Location.New)})
+	}
+	if e.Status != nil {
+		cols = append(cols, col{"status", e.Status.New})
+	}
+	if e.Packaging != nil {
+		cols = append(cols, col{"packaging", nullText(e.Packaging.New)})
+	}
+	if e.ExpiryDate != nil {
+		cols = append(cols, col{"expiry_date", nullDate(e.ExpiryDate.New)})
+	}
+	if e.PurchasePrice != nil {
+		cols = append(cols, col{"purchase_price", e.PurchasePrice.New})
+	}
+	if e.PurchasePriceCurrency != nil {
+		cols = append(cols, col{"purchase_price_currency", e.PurchasePriceCurrency.New})
+	}
+	if e.SupplierPart != nil {
+		cols = append(cols, col{"supplier_part", nullID(e.SupplierPart.New)})
+	}
+	if e.Owner != nil {
+		cols = append(cols, col{"owner", nullID(e.Owner.New)})
+	}
+	if e.Link != nil {
+		cols = append(cols, col{"link", e.Link.New})
+	}
+	if e.Notes != nil {
+		cols = append(cols, col{"notes", nullText(e.Notes.New)})
+	}
+	if e.DeleteOnDeplete != nil {
+		cols = append(cols, col{"delete_on_deplete", e.DeleteOnDeplete.New})
+	}
+	return cols
+}
+
 // ---- Locations ----
 
-func (a applier) locationCreated(e stockdomain.LocationCreated) error {
+func (a applier) createLocation(e stockdomain.LocationCreated) error {
+	if err := a.flushCounts(); err != nil {
+		return err
+	}
 	path, names, err := a.locationPath(e.Parent)
 	if err != nil {
 		return err
@@ -202,31 +310,11 @@ func (a applier) locationPath(pk int64) ([]int64, []string, error) {
 	return path, names, err
 }
 
-func (a applier) locationUpdated(e stockdomain.LocationUpdated) error {
-	var cols []col
-	if e.Name != nil {
-		cols = append(cols, col{"name", e.Name.New})
-	}
-	if e.Description != nil {
-		cols = append(cols, col{"description", e.Description.New})
-	}
-	if e.Parent != nil {
-		cols = append(cols, col{"parent", nullID(e.Parent.New)})
-	}
-	if e.Structural != nil {
-		cols = append(cols, col{"structural", e.Structural.New})
-	}
-	if e.External != nil {
-		cols = append(cols, col{"external", e.External.New})
-	}
-	if e.Owner != nil {
-		cols = append(cols, col{"owner", nullID(e.Owner.New)})
-	}
-	if e.LocationType != nil {
-		cols = append(cols, col{"location_type", nullID(e.LocationType.New)})
-	}
-	if e.CustomIcon != nil {
-		cols = append(cols, col{"custom_icon", e.CustomIcon.New})
+func (a applier) updateLocation(e stockdomain.LocationUpdated, cols []col) error {
+	// A move of the location moves its items' counts along with it: those counted so
+	// far must land on the path they were counted for.
+	if err := a.flushCounts(); err != nil {
+		return err
 	}
 	if len(cols) > 0 {
 		sql, args := setSQL("stock_locations", e.PK, cols)
@@ -287,7 +375,10 @@ func (a applier) recount(pks []int64) error {
 		WHERE l.pk = ANY($1)`, pks)
 }
 
-func (a applier) locationDeleted(e stockdomain.LocationDeleted) error {
+func (a applier) deleteLocation(e stockdomain.LocationDeleted) error {
+	if err := a.flushCounts(); err != nil {
+		return err
+	}
 	var path []int64
 	err := a.tx.QueryRow(a.ctx, `DELETE FROM stock_locations WHERE pk = $1 RETURNING path_pks`, e.PK).Scan(&path)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -303,7 +394,7 @@ func (a applier) locationDeleted(e stockdomain.LocationDeleted) error {
 
 // ---- Items ----
 
-func (a applier) itemCreated(e stockdomain.ItemCreated) error {
+func (a applier) createItem(e stockdomain.ItemCreated) error {
 	d := e.ItemData
 	var serial, scope any
 	serialInt := int64(0)
@@ -315,7 +406,7 @@ func (a applier) itemCreated(e stockdomain.ItemCreated) error {
 		price = *d.PurchasePrice
 	}
 	at := a.rec.RecordedAt
-	if err := a.withTracking(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
+	return a.withTracking(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
 			location, belongs_to, build, consumed_by, customer, delete_on_deplete, expiry_date, is_building,
 			link, notes, owner, packaging, parent, purchase_order, sales_order, status, supplier_part,
 			creation_date, stocktake_date, updated, purchase_price, purchase_price_currency, tracking_items)
@@ -327,75 +418,14 @@ func (a applier) itemCreated(e stockdomain.ItemCreated) error {
 			d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
 			nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
 			at, nullDate(d.StocktakeDate), price, d.PurchasePriceCurrency, len(e.Tracking)},
-		e.Tracking); err != nil {
-		return err
-	}
-	return a.moveItem(0, d.Location)
+		e.Tracking)
 }
 
-func (a applier) itemUpdated(e stockdomain.ItemUpdated) error {
-	var cols []col
-	if e.Quantity != nil {
-		cols = append(cols, col{"quantity", e.Quantity.New})
-	}
-	if e.Serial != nil {
-		if e.Serial.New == "" {
-			cols = append(cols, col{"serial", nil}, col{"serial_int", 0}, col{"serial_scope", nil})
-		} else {
-			cols = append(cols, col{"serial", e.Serial.New}, col{"serial_int", stockdomain.SerialInt(e.Serial.New)})
-		}
-	}
-	if e.SerialScope != nil && (e.Serial == nil || e.Serial.New != "") {
-		cols = append(cols, col{"serial_scope", e.SerialScope.New})
-	} else if e.Serial != nil && e.Serial.New != "" {
-		// The scope is unchanged: the item's, or 0 (global) if it had no serial number.
-		if err := a.exec(`UPDATE stock_items SET serial_scope = coalesce(serial_scope, 0) WHERE pk = $1`, e.PK); err != nil {
-			return err
-		}
-	}
-	if e.Batch != nil {
-		cols = append(cols, col{"batch", e.Batch.New})
-	}
-	if e.Location != nil {
-		if err := a.moveItem(e.Location.Old, e.Location.New); err != nil {
-			return err
-		}
-		cols = append(cols, col{"location", nullID(e.Location.New)})
-	}
-	if e.Status != nil {
-		cols = append(cols, col{"status", e.Status.New})
-	}
-	if e.Packaging != nil {
-		cols = append(cols, col{"packaging", nullText(e.Packaging.New)})
-	}
-	if e.ExpiryDate != nil {
-		cols = append(cols, col{"expiry_date", nullDate(e.ExpiryDate.New)})
-	}
-	if e.PurchasePrice != nil {
-		cols = append(cols, col{"purchase_price", e.PurchasePrice.New})
-	}
-	if e.PurchasePriceCurrency != nil {
-		cols = append(cols, col{"purchase_price_currency", e.PurchasePriceCurrency.New})
-	}
-	if e.SupplierPart != nil {
-		cols = append(cols, col{"supplier_part", nullID(e.SupplierPart.New)})
-	}
-	if e.Owner != nil {
-		cols = append(cols, col{"owner", nullID(e.Owner.New)})
-	}
-	if e.Link != nil {
-		cols = append(cols, col{"link", e.Link.New})
-	}
-	if e.Notes != nil {
-		cols = append(cols, col{"notes", nullText(e.Notes.New)})
-	}
-	if e.DeleteOnDeplete != nil {
-		cols = append(cols, col{"delete_on_deplete", e.DeleteOnDeplete.New})
-	}
-	return a.itemSet(e.PK, e.Tracking, cols...)
+func (a applier) scopeSerial(pk int64) error {
+	return a.exec(`UPDATE stock_items SET serial_scope = coalesce(serial_scope, 0) WHERE pk = $1`, pk)
 }
 
-func (a applier) itemDeleted(e stockdomain.ItemDeleted) error {
+func (a applier) deleteItem(e stockdomain.ItemDeleted) error {
 	var location *int64
 	err := a.tx.QueryRow(a.ctx, `DELETE FROM stock_items WHERE pk = $1 RETURNING location`, e.PK).Scan(&location)
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -405,9 +435,7 @@ func (a applier) itemDeleted(e stockdomain.ItemDeleted) error {
 		return err
 	}
 	if location != nil {
-		if err := a.moveItem(*location, 0); err != nil {
-			return err
-		}
+		a.moveItem(*location, 0)
 	}
 	// Children are re-linked to the deleted item's parent (StockItem.delete), and
 	// tracking entries outlive the item (StockItemTracking.item is SET_NULL).
@@ -417,11 +445,11 @@ func (a applier) itemDeleted(e stockdomain.ItemDeleted) error {
 	return a.exec(`UPDATE stock_tracking SET item = NULL WHERE item = $1`, e.PK)
 }
 
-// moveItem moves one item's count from location from to location to (0: none) in
-// both locations' paths, when the batch's counts are flushed.
-func (a applier) moveItem(from, to int64) error {
+// moveItem counts the move in both locations' paths when the batch's counts are
+// flushed.
+func (a applier) moveItem(from, to int64) {
 	if from == to {
-		return nil
+		return
 	}
 	if from != 0 {
 		a.counts[from]--
@@ -429,22 +457,11 @@ func (a applier) moveItem(from, to int64) error {
 	if to != 0 {
 		a.counts[to]++
 	}
-	return nil
 }
 
-// itemSet updates an item's columns (and its updated time) and records its tracking
-// entries.
-func (a applier) itemSet(pk int64, entries []stockdomain.Entry, cols ...col) error {
-	if len(cols) > 0 {
-		cols = append(cols, col{"updated", a.rec.RecordedAt})
-	}
-	return a.track(pk, entries, cols...)
-}
-
-// track records tracking entries on an item, dated and signed by the event's envelope,
-// with the item's other changes cols: one UPDATE of the row, its tracking count
-// included.
-func (a applier) track(item int64, entries []stockdomain.Entry, cols ...col) error {
+// setItem is one UPDATE of the row, its tracking count included, and the INSERT of
+// the entries.
+func (a applier) setItem(item int64, entries []stockdomain.Entry, cols []col) error {
 	if len(entries) > 0 {
 		cols = append(cols, increment("tracking_items", len(entries)))
 	}
@@ -486,22 +503,59 @@ func (a applier) withTracking(rowSQL string, args []any, entries []stockdomain.E
 }
 
 // renderDeltas writes deltas as InvenTree stores them: quantities are floats (JSON
-// numbers), not the decimal strings of the event.
+// numbers), not the decimal strings of the event. Written field by field rather than
+// marshalled and rewritten, since every tracking entry of a rebuild comes through here;
+// the keys follow the struct, and jsonb, which the entries are stored as, orders them.
 func renderDeltas(d stockdomain.Deltas) []byte {
-	dec := json.NewDecoder(bytes.NewReader(marshal(d)))
-	dec.UseNumber()
-	var m map[string]any
-	if err := dec.Decode(&m); err != nil {
-		panic(err) // the struct always marshals to an object
+	b := make([]byte, 0, 64)
+	b = append(b, '{')
+	key := func(k string) {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':')
 	}
-	for _, k := range []string{"quantity", "added", "removed"} {
-		if s, ok := m[k].(string); ok {
-			if q, err := decimal.NewFromString(s); err == nil {
-				m[k] = json.Number(floatText(q))
-			}
+	for _, f := range []struct {
+		k string
+		v *status.StockStatus
+	}{{"status", d.Status}, {"status_logical", d.StatusLogical}, {"old_status", d.OldStatus}, {"old_status_logical", d.OldStatusLogical}} {
+		if f.v != nil {
+			key(f.k)
+			b = strconv.AppendInt(b, int64(*f.v), 10)
 		}
 	}
-	return marshal(m)
+	for _, f := range []struct {
+		k string
+		v *decimal.Decimal
+	}{{"quantity", d.Quantity}, {"added", d.Added}, {"removed", d.Removed}} {
+		if f.v != nil {
+			key(f.k)
+			b = append(b, floatText(*f.v)...)
+		}
+	}
+	for _, f := range []struct {
+		k string
+		v *int64
+	}{{"location", d.Location}, {"old_location", d.OldLocation}, {"stockitem", d.StockItem}, {"part", d.Part},
+		{"customer", d.Customer}, {"buildorder", d.BuildOrder}, {"purchaseorder", d.PurchaseOrder},
+		{"salesorder", d.SalesOrder}, {"returnorder", d.ReturnOrder}, {"transferorder", d.TransferOrder}} {
+		if f.v != nil {
+			key(f.k)
+			b = strconv.AppendInt(b, *f.v, 10)
+		}
+	}
+	for _, f := range []struct {
+		k string
+		v *string
+	}{{"serial", d.Serial}, {"batch", d.Batch}, {"packaging", d.Packaging}, {"customer_name", d.CustomerName}} {
+		if f.v != nil {
+			key(f.k)
+			b = append(b, marshal(*f.v)...)
+		}
+	}
+	return append(b, '}')
 }
 
 // floatText renders a quantity as Python renders a float: integral values keep ".0".

@@ -72,7 +72,7 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 			return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
 		}
 		a := applier{ctx: ctx, tx: tx, rec: rec, counts: counts}
-		if err := a.apply(ev); err != nil {
+		if err := apply(a, rec.RecordedAt, ev); err != nil {
 			return fmt.Errorf("%s@%d %s: %w", rec.Stream, rec.Version, rec.Type, err)
 		}
 	}
