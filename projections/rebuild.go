@@ -121,6 +121,14 @@ func (r *Runner) rebuild(ctx context.Context, p Projector, report func(Progress)
 	}
 	defer s.close()
 	prog := Progress{Projection: p.Name(), Resumed: s.events, Phase: "build"}
+	first, err := r.cfg.Log.Head(ctx)
+	if err != nil {
+		return err
+	}
+	prog.Head = first
+	if err := r.fold(ctx, s, first, &prog, report); err != nil {
+		return err
+	}
 	// Build up to the head, then again up to the new head, until one pass is short:
 	// the swap then applies the last few events while holding up the live runner.
 	for {
@@ -282,23 +290,44 @@ func (r *Runner) migrateInto(ctx context.Context, schema string, set migrate.Set
 // build applies the log to s up to until, reporting after each batch. The next batch
 // is read while one is applied.
 func (r *Runner) build(ctx context.Context, s *shadow, until eventstore.Position, prog *Progress, report func(Progress)) error {
-	if !s.pos.Before(until) {
-		return nil
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	type read struct {
-		batch []eventstore.Recorded
-		err   error
+	for rd := range r.readLog(ctx, s.pos, until) {
+		if rd.err != nil {
+			return rd.err
+		}
+		n := int64(len(rd.batch))
+		if _, err := applyTo(ctx, s.pool, s.checkpoint, s.p, s.pos, rd.batch, n, true); err != nil {
+			return err
+		}
+		s.pos, s.events = rd.batch[len(rd.batch)-1].Position, s.events+n
+		prog.Applied, prog.At = prog.Applied+n, s.pos
+		if report != nil {
+			report(*prog)
+		}
 	}
-	batches := make(chan read, 2)
+	return ctx.Err()
+}
+
+// logRead is one batch of the log, or the error that ended the reading.
+type logRead struct {
+	batch []eventstore.Recorded
+	err   error
+}
+
+// readLog reads the log after from up to until in batches, one batch ahead of the
+// reader, until ctx is done.
+func (r *Runner) readLog(ctx context.Context, from, until eventstore.Position) <-chan logRead {
+	batches := make(chan logRead, 2)
 	go func() {
 		defer close(batches)
-		from := s.pos
 		for from.Before(until) {
 			batch, err := r.cfg.Log.ReadAll(ctx, from, r.cfg.RebuildBatch)
 			if err != nil {
-				batches <- read{err: err}
+				select {
+				case batches <- logRead{err: err}:
+				case <-ctx.Done():
+				}
 				return
 			}
 			if len(batch) == 0 {
@@ -319,28 +348,14 @@ func (r *Runner) build(ctx context.Context, s *shadow, until eventstore.Position
 				return
 			}
 			select {
-			case batches <- read{batch: batch}:
+			case batches <- logRead{batch: batch}:
 			case <-ctx.Done():
 				return
 			}
 			from = batch[len(batch)-1].Position
 		}
 	}()
-	for rd := range batches {
-		if rd.err != nil {
-			return rd.err
-		}
-		n := int64(len(rd.batch))
-		if _, err := applyTo(ctx, s.pool, s.checkpoint, s.p, s.pos, rd.batch, n, true); err != nil {
-			return err
-		}
-		s.pos, s.events = rd.batch[len(rd.batch)-1].Position, s.events+n
-		prog.Applied, prog.At = prog.Applied+n, s.pos
-		if report != nil {
-			report(*prog)
-		}
-	}
-	return ctx.Err()
+	return batches
 }
 
 // objects lists what a read model's migrations created in schema, by kind, as

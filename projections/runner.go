@@ -43,6 +43,9 @@ type RunnerConfig struct {
 	// RebuildBatch is how many events a rebuild or a verification applies per
 	// transaction. Default: 5000.
 	RebuildBatch int
+	// FoldEvents bounds how many events a rebuild or a verification of a Folder folds
+	// in memory before it goes on event by event. Default: 2,000,000; negative: none.
+	FoldEvents int
 }
 
 func (c *RunnerConfig) validate() error {
@@ -119,6 +122,9 @@ func NewRunner(cfg RunnerConfig) (*Runner, error) {
 	}
 	if cfg.RetryDelay <= 0 {
 		cfg.RetryDelay = 100 * time.Millisecond
+	}
+	if cfg.FoldEvents == 0 {
+		cfg.FoldEvents = defaultFoldEvents
 	}
 	if cfg.RebuildBatch <= 0 {
 		cfg.RebuildBatch = 5000

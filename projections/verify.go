@@ -76,6 +76,16 @@ func (r *Runner) verify(ctx context.Context, p Projector, v *Verification, repor
 	// position rather than the head means the copy is never ahead of the live one,
 	// whether or not a runner is keeping that one up to date.
 	prog := Progress{Projection: p.Name(), Phase: "build"}
+	target, err := r.storedPosition(ctx, p.Name())
+	if err != nil {
+		return err
+	}
+	if prog.Head, err = r.cfg.Log.Head(ctx); err != nil {
+		return err
+	}
+	if err := r.fold(ctx, s, target, &prog, report); err != nil {
+		return err
+	}
 	for {
 		target, err := r.storedPosition(ctx, p.Name())
 		if err != nil {

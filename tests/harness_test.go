@@ -20,6 +20,7 @@ import (
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/pgtest"
 	"github.com/stockledger/stockledger/internal/server"
+	stockrm "github.com/stockledger/stockledger/projections/stock"
 )
 
 // The end-to-end harness: a real server (the wiring of `stockledger serve`) on a fresh
@@ -99,6 +100,21 @@ func startBare(t *testing.T) *Server {
 		}
 		if err := app.Close(); err != nil {
 			t.Errorf("close: %v", err)
+		}
+	})
+	// Every test's stock history, whatever it did, must fold into the rows the
+	// projector wrote event by event (projections.Folder): verify compares the two.
+	t.Cleanup(func() {
+		if t.Failed() {
+			return
+		}
+		v, err := app.Runner.Verify(context.Background(), stockrm.ProjectorName, nil)
+		if err != nil {
+			t.Errorf("verify stock: %v", err)
+			return
+		}
+		for _, d := range v.Differences {
+			t.Errorf("verify stock: %s %s: live %s, folded %s", d.Table, d.Key, d.Live, d.Rebuilt)
 		}
 	})
 	return &Server{t: t, App: app, URL: "http://" + ln.Addr().String(), DatabaseURL: dbURL, names: new(atomic.Int64)}
