@@ -38,7 +38,10 @@ type fold struct {
 	rec       eventstore.Recorded // the event being folded
 	locations map[int64]*locationRow
 	items     map[int64]*itemRow
-	tracking  []trackingRow
+	// tracking holds the entries in blocks of trackingBlock, which a log's million
+	// entries fill without ever being copied to a bigger array.
+	tracking [][]trackingRow
+	entries  int
 	// relinked holds the deleted items, whose children were re-linked to their parent
 	// when they were deleted.
 	relinked map[int64]relink
@@ -92,9 +95,11 @@ var (
 	colStocktakeDay = foldColumn["stocktake_date"]
 )
 
+const trackingBlock = 1 << 16
+
 type trackingRow struct {
 	item, part int64
-	date       time.Time
+	date       int64 // in microseconds since 1970, as PostgreSQL keeps it
 	kind       int32
 	deltas     string
 	notes      string
@@ -257,7 +262,12 @@ func (f *fold) setItem(pk int64, entries []stockdomain.Entry, cols []col) error 
 	it[colTracking] = it[colTracking].(int32) + int32(len(entries))
 	part := it[colPart].(int64)
 	for _, en := range entries {
-		f.tracking = append(f.tracking, trackingRow{item: pk, part: part, date: f.rec.RecordedAt,
+		if f.entries%trackingBlock == 0 {
+			f.tracking = append(f.tracking, make([]trackingRow, 0, trackingBlock))
+		}
+		block := &f.tracking[len(f.tracking)-1]
+		f.entries++
+		*block = append(*block, trackingRow{item: pk, part: part, date: f.rec.RecordedAt.UnixMicro(),
 			kind: int32(en.Type), deltas: string(renderDeltas(en.Deltas)), notes: en.Notes, user: f.rec.Metadata.UserID})
 	}
 	return nil
@@ -377,13 +387,13 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 	}
 	if _, err := projections.CopyFreeze(ctx, tx, "stock_tracking",
 		[]string{"pk", "item", "part", "date", "tracking_type", "deltas", "notes", "user_id"},
-		pgx.CopyFromSlice(len(f.tracking), func(i int) ([]any, error) {
-			t := &f.tracking[i]
+		pgx.CopyFromSlice(f.entries, func(i int) ([]any, error) {
+			t := &f.tracking[i/trackingBlock][i%trackingBlock]
 			var item any
 			if _, ok := f.items[t.item]; ok {
 				item = t.item
 			}
-			return []any{int64(i + 1), item, t.part, t.date, t.kind, t.deltas, t.notes, nullID(t.user)}, nil
+			return []any{int64(i + 1), item, t.part, time.UnixMicro(t.date), t.kind, t.deltas, t.notes, nullID(t.user)}, nil
 		})); err != nil {
 		return fmt.Errorf("copy stock_tracking: %w", err)
 	}
