@@ -274,6 +274,68 @@ func itemCols(e stockdomain.ItemUpdated) []col {
 	return cols
 }
 
+// ---- Item rows ----
+
+// itemRow is a stock item's columns, in rowColumns' order.
+type itemRow [len(rowColumns)]any
+
+// rowColumns are the stock_items columns the projector writes (the generated ones
+// are PostgreSQL's); the link counts come last, as a new item has none.
+var rowColumns = [...]string{"pk", "part", "quantity", "serial", "serial_int", "serial_scope", "batch",
+	"location", "belongs_to", "build", "consumed_by", "customer", "delete_on_deplete", "expiry_date", "is_building",
+	"link", "notes", "owner", "packaging", "parent", "purchase_order", "sales_order", "status", "supplier_part",
+	"creation_date", "stocktake_date", "updated", "purchase_price", "purchase_price_currency", "tracking_items",
+	"installed_items", "child_items"}
+
+var rowColumn = func() map[string]int {
+	m := make(map[string]int, len(rowColumns))
+	for i, c := range rowColumns {
+		m[c] = i
+	}
+	return m
+}()
+
+// The columns the writers fill or read themselves.
+var (
+	colPart        = rowColumn["part"]
+	colLocation    = rowColumn["location"]
+	colParent      = rowColumn["parent"]
+	colBelongsTo   = rowColumn["belongs_to"]
+	colSerialScope = rowColumn["serial_scope"]
+	colTracking    = rowColumn["tracking_items"]
+	colInstalled   = rowColumn["installed_items"]
+	colChildren    = rowColumn["child_items"]
+)
+
+// insertItemSQL inserts a new item's row, up to its link counts.
+var insertItemSQL = func() string {
+	params := make([]string, colInstalled)
+	for i := range params {
+		params[i] = "$" + strconv.Itoa(i+1)
+	}
+	return "INSERT INTO stock_items (" + strings.Join(rowColumns[:colInstalled], ", ") + ") VALUES (" + strings.Join(params, ", ") + ")"
+}()
+
+// newItem is the row an ItemCreated makes, its tracking entries not yet counted.
+func newItem(e stockdomain.ItemCreated, at time.Time) itemRow {
+	d := e.ItemData
+	var serial, scope any
+	serialInt := int64(0)
+	if d.Serial != "" {
+		serial, scope, serialInt = d.Serial, d.SerialScope, stockdomain.SerialInt(d.Serial)
+	}
+	var price any
+	if d.PurchasePrice != nil {
+		price = *d.PurchasePrice
+	}
+	return itemRow{e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
+		nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
+		d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
+		d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
+		nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
+		at, nullDate(d.StocktakeDate), at, price, d.PurchasePriceCurrency, int32(0), int32(0), int32(0)}
+}
+
 // ---- Locations ----
 
 func (a applier) createLocation(e stockdomain.LocationCreated) error {
@@ -395,30 +457,9 @@ func (a applier) deleteLocation(e stockdomain.LocationDeleted) error {
 // ---- Items ----
 
 func (a applier) createItem(e stockdomain.ItemCreated) error {
-	d := e.ItemData
-	var serial, scope any
-	serialInt := int64(0)
-	if d.Serial != "" {
-		serial, scope, serialInt = d.Serial, d.SerialScope, stockdomain.SerialInt(d.Serial)
-	}
-	var price any
-	if d.PurchasePrice != nil {
-		price = *d.PurchasePrice
-	}
-	at := a.rec.RecordedAt
-	return a.withTracking(`INSERT INTO stock_items (pk, part, quantity, serial, serial_int, serial_scope, batch,
-			location, belongs_to, build, consumed_by, customer, delete_on_deplete, expiry_date, is_building,
-			link, notes, owner, packaging, parent, purchase_order, sales_order, status, supplier_part,
-			creation_date, stocktake_date, updated, purchase_price, purchase_price_currency, tracking_items)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-			$21, $22, $23, $24, $25, $26, $25, $27, $28, $29)`,
-		[]any{e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
-			nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
-			d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
-			d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
-			nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
-			at, nullDate(d.StocktakeDate), price, d.PurchasePriceCurrency, len(e.Tracking)},
-		e.Tracking)
+	row := newItem(e, a.rec.RecordedAt)
+	row[colTracking] = int32(len(e.Tracking))
+	return a.withTracking(insertItemSQL, row[:colInstalled], e.Tracking)
 }
 
 func (a applier) scopeSerial(pk int64) error {

@@ -25,7 +25,7 @@ import (
 // Fold implements projections.Folder: the stock read models folded in memory, each
 // row written once when the fold is done.
 func (p *Projector) Fold() projections.Fold {
-	return &fold{codec: p.codec, locations: map[int64]*locationRow{}, items: map[int64]*itemRow{},
+	return &fold{p: p, locations: map[int64]*locationRow{}, items: map[int64]*itemRow{},
 		relinked: map[int64]relink{}}
 }
 
@@ -34,7 +34,7 @@ func (p *Projector) Fold() projections.Fold {
 // locations' and items' counts, the pathstrings, the tracking entries of deleted
 // items), it works out once at the end.
 type fold struct {
-	codec     *domain.Codec
+	p         *Projector
 	rec       eventstore.Recorded // the event being folded
 	locations map[int64]*locationRow
 	items     map[int64]*itemRow
@@ -61,38 +61,10 @@ type locationRow struct {
 	items, subLocation int32
 }
 
-// itemRow is a stock item's columns, in foldColumns' order, as the applier's SQL
-// would pass them.
-type itemRow [len(foldColumns)]any
-
-// foldColumns are the stock_items columns the projector writes (the generated ones
-// are PostgreSQL's).
-var foldColumns = [...]string{"pk", "part", "quantity", "serial", "serial_int", "serial_scope", "batch",
-	"location", "belongs_to", "build", "consumed_by", "customer", "delete_on_deplete", "expiry_date", "is_building",
-	"link", "notes", "owner", "packaging", "parent", "purchase_order", "sales_order", "status", "supplier_part",
-	"creation_date", "stocktake_date", "updated", "purchase_price", "purchase_price_currency", "tracking_items",
-	"installed_items", "child_items"}
-
-var foldColumn = func() map[string]int {
-	m := make(map[string]int, len(foldColumns))
-	for i, c := range foldColumns {
-		m[c] = i
-	}
-	return m
-}()
-
-// The columns the fold reads or works out itself.
+// The date columns, which COPY's binary format wants as dates.
 var (
-	colPart         = foldColumn["part"]
-	colLocation     = foldColumn["location"]
-	colParent       = foldColumn["parent"]
-	colBelongsTo    = foldColumn["belongs_to"]
-	colSerialScope  = foldColumn["serial_scope"]
-	colTracking     = foldColumn["tracking_items"]
-	colInstalled    = foldColumn["installed_items"]
-	colChildren     = foldColumn["child_items"]
-	colExpiryDate   = foldColumn["expiry_date"]
-	colStocktakeDay = foldColumn["stocktake_date"]
+	colExpiryDate   = rowColumn["expiry_date"]
+	colStocktakeDay = rowColumn["stocktake_date"]
 )
 
 const trackingBlock = 1 << 16
@@ -121,15 +93,9 @@ func (f *fold) Add(batch []eventstore.Recorded) error {
 	for lo := 0; lo < len(batch); lo += chunk {
 		g.Go(func() error {
 			for i := lo; i < min(lo+chunk, len(batch)); i++ {
-				rec := batch[i]
-				switch rec.Category() {
-				case "stockitem", "stocklocation":
-				default:
-					continue
-				}
-				ev, err := f.codec.Decode(rec.Type, rec.Schema, rec.Data)
+				ev, err := f.p.decode(batch[i])
 				if err != nil {
-					return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
+					return err
 				}
 				events[i] = ev
 			}
@@ -224,23 +190,8 @@ func (f *fold) deleteLocation(e stockdomain.LocationDeleted) error {
 }
 
 func (f *fold) createItem(e stockdomain.ItemCreated) error {
-	d := e.ItemData
-	var serial, scope any
-	serialInt := int64(0)
-	if d.Serial != "" {
-		serial, scope, serialInt = d.Serial, d.SerialScope, stockdomain.SerialInt(d.Serial)
-	}
-	var price any
-	if d.PurchasePrice != nil {
-		price = *d.PurchasePrice
-	}
-	at := f.rec.RecordedAt
-	f.items[e.PK] = &itemRow{e.PK, d.Part, d.Quantity, serial, serialInt, scope, d.Batch,
-		nullID(d.Location), nullID(d.BelongsTo), nullID(d.Build), nullID(d.ConsumedBy), nullID(d.Customer),
-		d.DeleteOnDeplete, nullDate(d.ExpiryDate), d.IsBuilding,
-		d.Link, nullText(d.Notes), nullID(d.Owner), nullText(d.Packaging), nullID(d.Parent),
-		nullID(d.PurchaseOrder), nullID(d.SalesOrder), d.Status, nullID(d.SupplierPart),
-		at, nullDate(d.StocktakeDate), at, price, d.PurchasePriceCurrency, int32(0), int32(0), int32(0)}
+	row := newItem(e, f.rec.RecordedAt)
+	f.items[e.PK] = &row
 	return f.setItem(e.PK, e.Tracking, nil)
 }
 
@@ -250,7 +201,7 @@ func (f *fold) setItem(pk int64, entries []stockdomain.Entry, cols []col) error 
 		return nil
 	}
 	for _, c := range cols {
-		i, ok := foldColumn[c.name]
+		i, ok := rowColumn[c.name]
 		if !ok {
 			return fmt.Errorf("fold: no item column %q", c.name)
 		}
@@ -363,8 +314,8 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 	if _, err := tx.Exec(ctx, `UPDATE stock_locations SET pathstring = stock_pathstring(name_path)`); err != nil {
 		return err
 	}
-	row := make([]any, len(foldColumns))
-	if _, err := projections.CopyFreeze(ctx, tx, "stock_items", foldColumns[:],
+	row := make([]any, len(rowColumns))
+	if _, err := projections.CopyFreeze(ctx, tx, "stock_items", rowColumns[:],
 		pgx.CopyFromSlice(len(items), func(i int) ([]any, error) {
 			for c, v := range items[i] {
 				row[c] = copyValue(v)

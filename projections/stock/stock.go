@@ -62,14 +62,12 @@ func (*Projector) Migrations() migrate.Set { return Migrations() }
 func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.Recorded) error {
 	counts := itemCounts{}
 	for _, rec := range batch {
-		switch rec.Category() {
-		case "stockitem", "stocklocation":
-		default:
-			continue
-		}
-		ev, err := p.codec.Decode(rec.Type, rec.Schema, rec.Data)
+		ev, err := p.decode(rec)
 		if err != nil {
-			return fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
+			return err
+		}
+		if ev == nil {
+			continue
 		}
 		a := applier{ctx: ctx, tx: tx, rec: rec, counts: counts}
 		if err := apply(a, rec.RecordedAt, ev); err != nil {
@@ -77,6 +75,20 @@ func (p *Projector) Project(ctx context.Context, tx pgx.Tx, batch []eventstore.R
 		}
 	}
 	return applier{ctx: ctx, tx: tx, counts: counts}.flushCounts()
+}
+
+// decode decodes a stock event; it is nil for an event of another kind of stream.
+func (p *Projector) decode(rec eventstore.Recorded) (domain.Event, error) {
+	switch rec.Category() {
+	case "stockitem", "stocklocation":
+	default:
+		return nil, nil
+	}
+	ev, err := p.codec.Decode(rec.Type, rec.Schema, rec.Data)
+	if err != nil {
+		return nil, fmt.Errorf("%s@%d: %w", rec.Stream, rec.Version, err)
+	}
+	return ev, nil
 }
 
 // marshal is json.Marshal for values that always marshal.
