@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -352,6 +353,14 @@ func (h *PartHandlers) UpdatePart(ctx context.Context, cmd UpdatePart) (Result, 
 			}
 		}
 		evs, err := p.Update(cmd.Patch, facts)
+		var missing *domain.NotFoundError
+		if errors.As(err, &missing) && missingWasThere(missing, old) {
+			// What the part referred to is gone, which a delete only does while it
+			// moves the part away: the part loaded above is stale.
+			if stale, serr := tx.stale(ctx, stream); serr != nil || stale {
+				return cmp.Or(serr, errStale)
+			}
+		}
 		if err != nil || len(evs) == 0 {
 			return err
 		}
@@ -368,6 +377,20 @@ func (h *PartHandlers) UpdatePart(ctx context.Context, cmd UpdatePart) (Result, 
 		return Result{}, fmt.Errorf("update part %d: %w", cmd.ID, err)
 	}
 	return res, nil
+}
+
+// missingWasThere reports whether the missing reference is one the stored part
+// already had.
+func missingWasThere(missing *domain.NotFoundError, old part.PartFields) bool {
+	switch missing.Field {
+	case "category":
+		return missing.ID == old.Category
+	case "variant_of":
+		return missing.ID == old.VariantOf
+	case "revision_of":
+		return missing.ID == old.RevisionOf
+	}
+	return false
 }
 
 // DeletePart deletes a part.

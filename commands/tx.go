@@ -88,6 +88,23 @@ func (tx *Tx) Load(ctx context.Context, stream string, agg Aggregate) (uint64, e
 	return version, nil
 }
 
+// errStale is what decide returns when it finds that a stream it loaded has moved on
+// since: it is run again on fresh state, as after a conflict at the append.
+var errStale = errors.New("a loaded stream has moved on")
+
+// stale reports whether stream, loaded in this transaction, has events since.
+func (tx *Tx) stale(ctx context.Context, stream string) (bool, error) {
+	v, ok := tx.loaded[stream]
+	if !ok {
+		return false, fmt.Errorf("stale %s: not loaded in this transaction", stream)
+	}
+	next, err := tx.x.store.ReadStream(ctx, stream, v+1, 1)
+	if err != nil {
+		return false, fmt.Errorf("stale %s: %w", stream, err)
+	}
+	return len(next) > 0, nil
+}
+
 // Create prepares a stream that must not exist yet, for a new aggregate.
 func (tx *Tx) Create(stream string) error {
 	if _, ok := tx.loaded[stream]; ok {
@@ -113,7 +130,11 @@ func (tx *Tx) Emit(stream string, evs ...domain.Event) error {
 func ExecuteTx(ctx context.Context, x *Executor, decide func(ctx context.Context, tx *Tx) error) (Result, error) {
 	for attempt := 1; ; attempt++ {
 		tx := &Tx{x: x, loaded: map[string]uint64{}, pending: map[string][]domain.Event{}}
-		if err := decide(ctx, tx); err != nil {
+		err := decide(ctx, tx)
+		if errors.Is(err, errStale) && attempt < x.maxAttempts {
+			continue
+		}
+		if err != nil {
 			return Result{}, err
 		}
 		var appends []eventstore.StreamAppend
