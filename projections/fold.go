@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stockledger/stockledger/eventstore"
 )
@@ -34,10 +35,16 @@ type Fold interface {
 	// Add folds in the next events of the log, in order; the first batch starts with
 	// the log's first event.
 	Add(batch []eventstore.Recorded) error
-	// Write writes the folded rows inside tx, into the read model's tables, which tx
-	// has emptied (so CopyFreeze can fill them) and which have no secondary indexes
-	// yet.
-	Write(ctx context.Context, tx pgx.Tx) error
+	// Tables write the folded rows, one table each. They run at once, each in a
+	// transaction of its own that has emptied its table (so that CopyFreeze can fill
+	// it) and dropped the table's secondary indexes, which it builds again after.
+	Tables() []TableWrite
+}
+
+// TableWrite writes one table of a fold.
+type TableWrite struct {
+	Table string
+	Write func(ctx context.Context, tx pgx.Tx) error
 }
 
 // defaultFoldEvents bounds the events a rebuild folds in memory: a read model's rows
@@ -45,10 +52,11 @@ type Fold interface {
 // event by event from the folded rows.
 const defaultFoldEvents = 2_000_000
 
-// fold builds a fresh shadow of a Folder up to until, or up to the fold's bound, and
-// writes it in one transaction with its checkpoint. Nothing is written before that
-// transaction: a fold interrupted before it commits starts again from the first event
-// the next time, and a rebuild interrupted after it resumes after the folded events.
+// fold builds a fresh shadow of a Folder up to until, or up to the fold's bound. It
+// writes the tables at once, each in a transaction of its own, and moves the shadow's
+// checkpoint when they are all written: until then the shadow holds nothing a rebuild
+// resumes from, and one interrupted before folds again from the first event, emptying
+// what an earlier fold left. One interrupted after resumes after the folded events.
 func (r *Runner) fold(ctx context.Context, s *shadow, until eventstore.Position, prog *Progress, report func(Progress)) error {
 	folder, ok := s.p.(Folder)
 	if !ok || s.events > 0 || r.cfg.FoldEvents < 0 {
@@ -89,41 +97,56 @@ func (r *Runner) fold(ctx context.Context, s *shadow, until eventstore.Position,
 	if report != nil {
 		report(*prog)
 	}
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		// The rows are derived from the log: a crash loses the transaction, which the
-		// next rebuild folds again.
-		if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off; SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
-			return err
-		}
-		indexes, err := dropIndexes(ctx, tx, s.schema)
-		if err != nil {
-			return err
-		}
-		// Emptied in this transaction, the tables can take their rows frozen
-		// (CopyFreeze); a fold that was written but not checkpointed, its commit
-		// lost, is thrown away.
-		if err := truncate(ctx, tx, s.schema, s.p.Migrations().VersionTable()); err != nil {
-			return err
-		}
-		if err := f.Write(ctx, tx); err != nil {
-			return err
-		}
-		for _, def := range indexes {
-			if _, err := tx.Exec(ctx, def); err != nil {
-				return fmt.Errorf("build index: %w", err)
-			}
-		}
-		_, err = tx.Exec(ctx, `UPDATE projection_checkpoints
-			SET commit_pos = $2, prepare_pos = $3, events = $4, updated_at = now() WHERE name = $1`,
-			s.checkpoint, int64(pos.Commit), int64(pos.Prepare), n)
-		return err
-	})
-	if err != nil {
+	if err := s.write(ctx, f.Tables()); err != nil {
 		return fmt.Errorf("write the folded %s: %w", s.p.Name(), err)
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE projection_checkpoints
+		SET commit_pos = $2, prepare_pos = $3, events = $4, updated_at = now() WHERE name = $1`,
+		s.checkpoint, int64(pos.Commit), int64(pos.Prepare), n); err != nil {
+		return fmt.Errorf("checkpoint the folded %s: %w", s.p.Name(), err)
 	}
 	s.pos, s.events = pos, n
 	prog.Phase = "build"
 	return nil
+}
+
+// write empties the shadow's tables and runs the table writes at once.
+func (s *shadow) write(ctx context.Context, tables []TableWrite) error {
+	if err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		return truncate(ctx, tx, s.schema, s.p.Migrations().VersionTable())
+	}); err != nil {
+		return err
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, t := range tables {
+		g.Go(func() error {
+			return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+				// The rows are derived from the log: a crash loses them, and the
+				// checkpoint, moved after, with them.
+				if _, err := tx.Exec(ctx, `SET LOCAL synchronous_commit = off; SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
+					return err
+				}
+				table := pgx.Identifier{s.schema, t.Table}.Sanitize()
+				if _, err := tx.Exec(ctx, `TRUNCATE `+table); err != nil {
+					return fmt.Errorf("truncate %s: %w", table, err)
+				}
+				indexes, err := dropIndexes(ctx, tx, table)
+				if err != nil {
+					return err
+				}
+				if err := t.Write(ctx, tx); err != nil {
+					return fmt.Errorf("%s: %w", t.Table, err)
+				}
+				for _, def := range indexes {
+					if _, err := tx.Exec(ctx, def); err != nil {
+						return fmt.Errorf("build index: %w", err)
+					}
+				}
+				return nil
+			})
+		})
+	}
+	return g.Wait()
 }
 
 // truncate empties schema's tables but the migrations' version table.
@@ -144,19 +167,19 @@ func truncate(ctx context.Context, tx pgx.Tx, schema, versions string) error {
 	return nil
 }
 
-// dropIndexes drops the indexes of schema's tables that no constraint needs and
-// returns the statements that create them again.
-func dropIndexes(ctx context.Context, tx pgx.Tx, schema string) ([]string, error) {
+// dropIndexes drops the indexes of table that no constraint needs and returns the
+// statements that create them again.
+func dropIndexes(ctx context.Context, tx pgx.Tx, table string) ([]string, error) {
 	rows, err := tx.Query(ctx, `
 		SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), pg_get_indexdef(i.indexrelid)
 		FROM pg_index i
 		JOIN pg_class c ON c.oid = i.indexrelid
 		JOIN pg_namespace n ON n.oid = c.relnamespace
-		WHERE n.nspname = $1
+		WHERE i.indrelid = $1::regclass
 		  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-		ORDER BY c.relname`, schema)
+		ORDER BY c.relname`, table)
 	if err != nil {
-		return nil, fmt.Errorf("list indexes of %s: %w", schema, err)
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
 	}
 	type index struct{ name, def string }
 	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (index, error) {
@@ -164,7 +187,7 @@ func dropIndexes(ctx context.Context, tx pgx.Tx, schema string) ([]string, error
 		return ix, row.Scan(&ix.name, &ix.def)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list indexes of %s: %w", schema, err)
+		return nil, fmt.Errorf("list indexes of %s: %w", table, err)
 	}
 	defs := make([]string, len(found))
 	for i, ix := range found {

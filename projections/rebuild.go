@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/stockledger/stockledger/eventstore"
 	"github.com/stockledger/stockledger/internal/migrate"
@@ -507,10 +508,15 @@ func (s *shadow) analyze(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// One table per connection of the shadow's pool at a time.
+	g, ctx := errgroup.WithContext(ctx)
 	for _, t := range tables {
-		if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{s.schema}.Sanitize()+"."+t); err != nil {
-			return fmt.Errorf("vacuum %s: %w", t, err)
-		}
+		g.Go(func() error {
+			if _, err := s.pool.Exec(ctx, `VACUUM (ANALYZE) `+pgx.Identifier{s.schema}.Sanitize()+"."+t); err != nil {
+				return fmt.Errorf("vacuum %s: %w", t, err)
+			}
+			return nil
+		})
 	}
-	return nil
+	return g.Wait()
 }

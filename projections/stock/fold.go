@@ -246,8 +246,8 @@ func (f *fold) moveItem(from, to int64) {}
 
 // ---- writing ----
 
-// Write finishes what the applier keeps up as it goes and copies the rows in.
-func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
+// Tables finishes what the applier keeps up as it goes, then writes each table.
+func (f *fold) Tables() []projections.TableWrite {
 	items := slices.SortedFunc(maps.Values(f.items), func(a, b *itemRow) int {
 		return cmp.Compare(a[0].(int64), b[0].(int64))
 	})
@@ -297,10 +297,14 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 			}
 		}
 	}
-
-	if _, err := tx.Exec(ctx, `ALTER TABLE stock_items DISABLE TRIGGER USER`); err != nil {
-		return err
+	return []projections.TableWrite{
+		{Table: "stock_tracking", Write: f.writeTracking},
+		{Table: "stock_items", Write: func(ctx context.Context, tx pgx.Tx) error { return writeItems(ctx, tx, items) }},
+		{Table: "stock_locations", Write: func(ctx context.Context, tx pgx.Tx) error { return writeLocations(ctx, tx, locations) }},
 	}
+}
+
+func writeLocations(ctx context.Context, tx pgx.Tx, locations []*locationRow) error {
 	if _, err := projections.CopyFreeze(ctx, tx, "stock_locations",
 		[]string{"pk", "name", "description", "parent", "path_pks", "name_path", "pathstring", "level", "tree_id",
 			"structural", "external", "owner", "location_type", "custom_icon", "items", "sublocations"},
@@ -309,9 +313,16 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 			return []any{l.pk, l.name, l.description, l.parent, l.path, l.names, "", int32(len(l.path) - 1), l.path[0],
 				l.structural, l.external, l.owner, l.locType, l.customIcon, l.items, l.subLocation}, nil
 		})); err != nil {
-		return fmt.Errorf("copy stock_locations: %w", err)
+		return err
 	}
-	if _, err := tx.Exec(ctx, `UPDATE stock_locations SET pathstring = stock_pathstring(name_path)`); err != nil {
+	_, err := tx.Exec(ctx, `UPDATE stock_locations SET pathstring = stock_pathstring(name_path)`)
+	return err
+}
+
+// writeItems copies the items in with their triggers off: the triggers count the
+// links, which the rows hold counted already.
+func writeItems(ctx context.Context, tx pgx.Tx, items []*itemRow) error {
+	if _, err := tx.Exec(ctx, `ALTER TABLE stock_items DISABLE TRIGGER USER`); err != nil {
 		return err
 	}
 	row := make([]any, len(rowColumns))
@@ -331,12 +342,16 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 			}
 			return row, nil
 		})); err != nil {
-		return fmt.Errorf("copy stock_items: %w", err)
-	}
-	if _, err := tx.Exec(ctx, `ALTER TABLE stock_items ENABLE TRIGGER USER`); err != nil {
 		return err
 	}
-	if _, err := projections.CopyFreeze(ctx, tx, "stock_tracking",
+	_, err := tx.Exec(ctx, `ALTER TABLE stock_items ENABLE TRIGGER USER`)
+	return err
+}
+
+// writeTracking copies the tracking entries in; those of items deleted since lose
+// their item, as the applier's deletions do.
+func (f *fold) writeTracking(ctx context.Context, tx pgx.Tx) error {
+	_, err := projections.CopyFreeze(ctx, tx, "stock_tracking",
 		[]string{"pk", "item", "part", "date", "tracking_type", "deltas", "notes", "user_id"},
 		pgx.CopyFromSlice(f.entries, func(i int) ([]any, error) {
 			t := &f.tracking[i/trackingBlock][i%trackingBlock]
@@ -345,10 +360,8 @@ func (f *fold) Write(ctx context.Context, tx pgx.Tx) error {
 				item = t.item
 			}
 			return []any{int64(i + 1), item, t.part, time.UnixMicro(t.date), t.kind, t.deltas, t.notes, nullID(t.user)}, nil
-		})); err != nil {
-		return fmt.Errorf("copy stock_tracking: %w", err)
-	}
-	return nil
+		}))
+	return err
 }
 
 // copyValue is v as COPY's binary format takes it.
