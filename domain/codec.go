@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // EventType describes one stored event type: its name, the current version of its
@@ -54,8 +56,11 @@ func EvolvedEvent[E Event](name string, upcasters ...Upcaster) EventType {
 				}
 				data = up
 			}
+			// go-json reads the same JSON into the same values as encoding/json, about
+			// three times as fast: every load of a stream and every projector and
+			// rebuild decodes through here.
 			var e E
-			if err := json.Unmarshal(data, &e); err != nil {
+			if err := gojson.Unmarshal(data, &e); err != nil {
 				return nil, fmt.Errorf("decode %s: %w", name, err)
 			}
 			return e, nil
