@@ -246,7 +246,11 @@ func (s *Store) readTail() {
 // readBatchSQL is readAllSQL and the question "are rows waiting above the horizon?" in
 // one statement, so under one snapshot: the first branch returns up to $3 readable rows,
 // the second at most one that is committed but not yet readable. Both compute the
-// horizon from that snapshot in place, where it bounds their index scans.
+// horizon from that snapshot in place, where it bounds their index scans. The second
+// starts its scan at the later of the position and the horizon, written as one row
+// comparison: given "after the position and at or above the horizon" as two
+// conditions, PostgreSQL scanned from the position (all the rows the first branch
+// reads, or more) or the whole table, and a tail read cost as much as the log was long.
 const readBatchSQL = `
 (SELECT true, tx_id, position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at
 	FROM events
@@ -257,8 +261,10 @@ const readBatchSQL = `
 UNION ALL
 (SELECT false, tx_id, position, event_id, stream_id, version, type, schema_version, data, metadata, recorded_at
 	FROM events
-	WHERE (tx_id, position) > ($1, $2)
-	  AND tx_id >= pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+	WHERE (tx_id, position) > (
+		(SELECT greatest($1, h.x) FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint) AS h(x)),
+		(SELECT CASE WHEN h.x > $1 THEN 0 ELSE $2 END FROM (SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint) AS h(x)))
+	ORDER BY tx_id, position
 	LIMIT 1)`
 
 // readBatch reads up to limit events of the log after a position, as ReadAll does, and
