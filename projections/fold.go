@@ -143,6 +143,11 @@ func (s *shadow) write(ctx context.Context, tables []TableWrite) error {
 						return fmt.Errorf("build index: %w", err)
 					}
 				}
+				// The planner's statistics, while the other tables are still being
+				// written; the rows, frozen, leave VACUUM nothing to do.
+				if _, err := tx.Exec(ctx, `ANALYZE `+table); err != nil {
+					return fmt.Errorf("analyze %s: %w", table, err)
+				}
 				return nil
 			})
 		})

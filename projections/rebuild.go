@@ -130,6 +130,7 @@ func (r *Runner) rebuild(ctx context.Context, p Projector, report func(Progress)
 	if err := r.fold(ctx, s, first, &prog, report); err != nil {
 		return err
 	}
+	folded := prog.Applied
 	// Build up to the head, then again up to the new head, until one pass is short:
 	// the swap then applies the last few events while holding up the live runner.
 	for {
@@ -146,8 +147,12 @@ func (r *Runner) rebuild(ctx context.Context, p Projector, report func(Progress)
 			break
 		}
 	}
-	if err := s.analyze(ctx); err != nil {
-		return err
+	// A fold analyzes the tables it writes; what a few batches add after it does not
+	// change their statistics.
+	if folded == 0 || prog.Applied-folded >= int64(r.cfg.RebuildBatch) {
+		if err := s.analyze(ctx); err != nil {
+			return err
+		}
 	}
 	// What arrived during the analysis, so that the swap has little left to apply.
 	head, err := r.cfg.Log.Head(ctx)
