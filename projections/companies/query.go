@@ -298,17 +298,11 @@ var CompanyOrdering = map[string][]string{
 // ListCompanies returns a page of the companies f selects, and how many it selects.
 func (m *ReadModel) ListCompanies(ctx context.Context, f CompanyFilter) ([]Company, int, error) {
 	q := &listsql.Query{}
-	for _, flag := range []struct {
-		col string
-		v   *bool
-	}{{"c.active", f.Active}, {"c.is_customer", f.IsCustomer}, {"c.is_manufacturer", f.IsManufacturer}, {"c.is_supplier", f.IsSupplier}} {
-		if flag.v != nil {
-			q.Cond(flag.col + " = " + q.Arg(*flag.v))
-		}
-	}
-	if f.Name != nil {
-		q.Cond("c.name = " + q.Arg(*f.Name))
-	}
+	listsql.Equal(q, "c.active", f.Active)
+	listsql.Equal(q, "c.is_customer", f.IsCustomer)
+	listsql.Equal(q, "c.is_manufacturer", f.IsManufacturer)
+	listsql.Equal(q, "c.is_supplier", f.IsSupplier)
+	listsql.Equal(q, "c.name", f.Name)
 	q.Search(f.List, "c.description", "c.name", "c.tax_id", "c.website")
 	total, err := q.Count(ctx, m.db, "companies c")
 	if err != nil {
@@ -367,9 +361,7 @@ type MemberFilter struct {
 // ListAddresses returns a page of addresses.
 func (m *ReadModel) ListAddresses(ctx context.Context, f MemberFilter) ([]Address, int, error) {
 	q := &listsql.Query{}
-	if f.Company != nil {
-		q.Cond("a.company = " + q.Arg(*f.Company))
-	}
+	listsql.Equal(q, "a.company", f.Company)
 	q.Search(f.List, "a.title", "a.line1", "a.line2", "a.postal_code", "a.postal_city", "a.province", "a.country")
 	total, err := q.Count(ctx, m.db, "company_addresses a")
 	if err != nil {
@@ -403,9 +395,7 @@ func (m *ReadModel) GetContact(ctx context.Context, pk int64) (Contact, error) {
 // ListContacts returns a page of contacts.
 func (m *ReadModel) ListContacts(ctx context.Context, f MemberFilter) ([]Contact, int, error) {
 	q := &listsql.Query{}
-	if f.Company != nil {
-		q.Cond("t.company = " + q.Arg(*f.Company))
-	}
+	listsql.Equal(q, "t.company", f.Company)
 	q.Search(f.List, "c.name", "t.name")
 	total, err := q.Count(ctx, m.db, contactFrom)
 	if err != nil {
@@ -480,21 +470,13 @@ var ManufacturerPartOrdering = map[string][]string{
 func (m *ReadModel) ListManufacturerParts(ctx context.Context, f ManufacturerPartFilter) ([]ManufacturerPart, int, error) {
 	from := mfrFrom + " LEFT JOIN parts p ON p.pk = m.part"
 	q := &listsql.Query{}
-	if f.Part != nil {
-		q.Cond("m.part = " + q.Arg(*f.Part))
-	}
-	if f.Manufacturer != nil {
-		q.Cond("m.manufacturer = " + q.Arg(*f.Manufacturer))
-	}
+	listsql.Equal(q, "m.part", f.Part)
+	listsql.Equal(q, "m.manufacturer", f.Manufacturer)
 	if f.MPN != nil {
 		q.Cond("upper(m.mpn) = upper(" + q.Arg(*f.MPN) + ")")
 	}
-	if f.PartActive != nil {
-		q.Cond("p.active = " + q.Arg(*f.PartActive))
-	}
-	if f.ManufacturerActive != nil {
-		q.Cond("mc.active = " + q.Arg(*f.ManufacturerActive))
-	}
+	listsql.Equal(q, "p.active", f.PartActive)
+	listsql.Equal(q, "mc.active", f.ManufacturerActive)
 	q.Search(f.List, "m.mpn", "m.description", "mc.name", "p.ipn", "p.description", "p.name")
 	total, err := q.Count(ctx, m.db, from)
 	if err != nil {
@@ -700,14 +682,10 @@ var SupplierPartOrdering = map[string][]string{
 // ListSupplierParts returns a page of supplier parts.
 func (m *ReadModel) ListSupplierParts(ctx context.Context, f SupplierPartFilter) ([]SupplierPart, int, error) {
 	q := &listsql.Query{}
-	for _, ref := range []struct {
-		col string
-		v   *int64
-	}{{"s.part", f.Part}, {"s.supplier", f.Supplier}, {"m.manufacturer", f.Manufacturer}, {"s.manufacturer_part", f.ManufacturerPart}} {
-		if ref.v != nil {
-			q.Cond(ref.col + " = " + q.Arg(*ref.v))
-		}
-	}
+	listsql.Equal(q, "s.part", f.Part)
+	listsql.Equal(q, "s.supplier", f.Supplier)
+	listsql.Equal(q, "m.manufacturer", f.Manufacturer)
+	listsql.Equal(q, "s.manufacturer_part", f.ManufacturerPart)
 	if f.Company != nil {
 		p := q.Arg(*f.Company)
 		q.Cond("(s.supplier = " + p + " OR m.manufacturer = " + p + ")")
@@ -718,14 +696,10 @@ func (m *ReadModel) ListSupplierParts(ctx context.Context, f SupplierPartFilter)
 	if f.SKU != nil {
 		q.Cond("upper(s.sku) = upper(" + q.Arg(*f.SKU) + ")")
 	}
-	for _, flag := range []struct {
-		col string
-		v   *bool
-	}{{"s.active", f.Active}, {"p.active", f.PartActive}, {"sc.active", f.SupplierActive}, {"s.is_primary", f.Primary}} {
-		if flag.v != nil {
-			q.Cond(flag.col + " = " + q.Arg(*flag.v))
-		}
-	}
+	listsql.Equal(q, "s.active", f.Active)
+	listsql.Equal(q, "p.active", f.PartActive)
+	listsql.Equal(q, "sc.active", f.SupplierActive)
+	listsql.Equal(q, "s.is_primary", f.Primary)
 	if f.HasStock != nil {
 		if *f.HasStock {
 			q.Cond(InStockSQL + " > 0")

@@ -47,6 +47,13 @@ func (q *Query) Arg(v any) string {
 // Cond adds a condition.
 func (q *Query) Cond(c string) { q.where = append(q.where, c) }
 
+// Equal adds "column = v" when v is set: a filter the request named.
+func Equal[T any](q *Query, column string, v *T) {
+	if v != nil {
+		q.Cond(column + " = " + q.Arg(*v))
+	}
+}
+
 // Where is the WHERE clause, "" without conditions.
 func (q *Query) Where() string {
 	if len(q.where) == 0 {

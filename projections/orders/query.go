@@ -225,24 +225,16 @@ var OrderOrdering = map[string][]string{
 func (m *ReadModel) ListOrders(ctx context.Context, f OrderFilter) ([]Order, int, error) {
 	today := m.today()
 	q := &listsql.Query{}
-	if f.Supplier != nil {
-		q.Cond("o.supplier = " + q.Arg(*f.Supplier))
-	}
+	listsql.Equal(q, "o.supplier", f.Supplier)
 	if f.SupplierPart != nil {
 		q.Cond("o.pk IN (SELECT purchase_order FROM purchase_order_lines WHERE supplier_part = " + q.Arg(*f.SupplierPart) + ")")
 	}
 	if f.Part != nil {
 		q.Cond("o.pk IN (SELECT l.purchase_order FROM purchase_order_lines l JOIN supplier_parts s ON s.pk = l.supplier_part WHERE s.part = " + q.Arg(*f.Part) + ")")
 	}
-	if f.CreatedBy != nil {
-		q.Cond("o.created_by = " + q.Arg(*f.CreatedBy))
-	}
-	if f.AssignedTo != nil {
-		q.Cond("o.responsible = " + q.Arg(*f.AssignedTo))
-	}
-	if f.Status != nil {
-		q.Cond("o.status = " + q.Arg(*f.Status))
-	}
+	listsql.Equal(q, "o.created_by", f.CreatedBy)
+	listsql.Equal(q, "o.responsible", f.AssignedTo)
+	listsql.Equal(q, "o.status", f.Status)
 	if f.Reference != nil {
 		q.Cond("upper(o.reference) = upper(" + q.Arg(*f.Reference) + ")")
 	}
@@ -512,18 +504,12 @@ var LineOrdering = map[string][]string{
 // ListLines returns a page of lines.
 func (m *ReadModel) ListLines(ctx context.Context, f LineFilter) ([]Line, int, error) {
 	q := &listsql.Query{}
-	if f.Order != nil {
-		q.Cond("l.purchase_order = " + q.Arg(*f.Order))
-	}
-	if f.SupplierPart != nil {
-		q.Cond("l.supplier_part = " + q.Arg(*f.SupplierPart))
-	}
+	listsql.Equal(q, "l.purchase_order", f.Order)
+	listsql.Equal(q, "l.supplier_part", f.SupplierPart)
 	if f.BaseParts != nil {
 		q.Cond("s.part = ANY(" + q.Arg(f.BaseParts) + ")")
 	}
-	if f.OrderStatus != nil {
-		q.Cond("l.order_status = " + q.Arg(*f.OrderStatus))
-	}
+	listsql.Equal(q, "l.order_status", f.OrderStatus)
 	open := "l.order_status IN (10, 20, 25)"
 	for _, flag := range []struct {
 		v       *bool
@@ -676,9 +662,7 @@ var ExtraLineOrdering = map[string][]string{
 // ListExtraLines returns a page of extra lines.
 func (m *ReadModel) ListExtraLines(ctx context.Context, f ExtraLineFilter) ([]ExtraLine, int, error) {
 	q := &listsql.Query{}
-	if f.Order != nil {
-		q.Cond("x.purchase_order = " + q.Arg(*f.Order))
-	}
+	listsql.Equal(q, "x.purchase_order", f.Order)
 	q.Search(f.List, "x.quantity", "x.notes", "x.reference", "x.description")
 	total, err := q.Count(ctx, m.db, "purchase_order_extra_lines x")
 	if err != nil {
