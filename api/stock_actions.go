@@ -170,15 +170,8 @@ func (s *server) mergeStock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var cmd commands.MergeStock
-	items, _ := b.objects("items", required)
-	echoItems := make([]object, 0, len(items))
-	for _, it := range items {
-		if pk, ok := it.pk("item", required); ok {
-			cmd.Items = append(cmd.Items, pk)
-			echoItems = append(echoItems, object{{"item", pk}})
-		}
-	}
-	echo := object{{"items", echoItems}}
+	items, n, echo := readItemList(b)
+	cmd.Items = items
 	if pk, ok := b.pk("location", required); ok {
 		cmd.Location = pk
 		echo = append(echo, member{"location", pk})
@@ -196,11 +189,11 @@ func (s *server) mergeStock(w http.ResponseWriter, r *http.Request) error {
 		echo = append(echo, member{"allow_mismatched_status", v})
 	}
 	if err := b.err(); err != nil {
-		return itemsError(w, err, len(items))
+		return itemsError(w, err, n)
 	}
 	res, err := s.cfg.StockCommands.Merge(r.Context(), cmd)
 	if err != nil {
-		return itemsError(w, err, len(items))
+		return itemsError(w, err, n)
 	}
 	if err := s.awaitStock(r.Context(), res); err != nil {
 		return err
@@ -240,6 +233,22 @@ func (s *server) changeStockStatus(w http.ResponseWriter, r *http.Request) error
 		echo = append(echo, member{"note", cmd.Note})
 	}
 	return writeJSON(w, http.StatusCreated, echo)
+}
+
+// readItemList reads "items", a list of {"item": pk} (StockMergeItemSerializer,
+// StockAssignmentItemSerializer): the pks, how many entries there were, and the echo
+// of what was read.
+func readItemList(b *body) ([]int64, int, object) {
+	items, _ := b.objects("items", required)
+	var pks []int64
+	echoItems := make([]object, 0, len(items))
+	for _, it := range items {
+		if pk, ok := it.pk("item", required); ok {
+			pks = append(pks, pk)
+			echoItems = append(echoItems, object{{"item", pk}})
+		}
+	}
+	return pks, len(items), object{{"items", echoItems}}
 }
 
 // itemsError answers a rule error of a request with a list of n items as DRF's

@@ -51,15 +51,8 @@ func (s *server) assignStock(cmds StockCustomerCommands) handlerFunc {
 			return err
 		}
 		var cmd commands.AssignStock
-		items, _ := b.objects("items", required)
-		echoItems := make([]object, 0, len(items))
-		for _, it := range items {
-			if pk, ok := it.pk("item", required); ok {
-				cmd.Items = append(cmd.Items, pk)
-				echoItems = append(echoItems, object{{"item", pk}})
-			}
-		}
-		echo := object{{"items", echoItems}}
+		items, n, echo := readItemList(b)
+		cmd.Items = items
 		if pk, ok := b.pk("customer", required); ok {
 			cmd.Customer = pk
 			echo = append(echo, member{"customer", pk})
@@ -69,11 +62,11 @@ func (s *server) assignStock(cmds StockCustomerCommands) handlerFunc {
 			echo = append(echo, member{"notes", *v})
 		}
 		if err := b.err(); err != nil {
-			return itemsError(w, err, len(items))
+			return itemsError(w, err, n)
 		}
 		res, err := cmds.Assign(r.Context(), cmd)
 		if err != nil {
-			return itemsError(w, err, len(items))
+			return itemsError(w, err, n)
 		}
 		if err := s.awaitStock(r.Context(), res); err != nil {
 			return err
