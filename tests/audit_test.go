@@ -73,7 +73,7 @@ func TestAuditLog(t *testing.T) {
 	clerk := s.CreateUser(UserSpec{Roles: []string{"stock.all", "stock_location.all"}})
 	wh := stockLocation(t, clerk.Client, "Warehouse", 0)
 	bin := stockLocation(t, clerk.Client, "Bin", 0)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	item := stockItem(t, clerk.Client, bolt, "10", wh)
 	clerk.Call(http.MethodPost, "/api/stock/transfer/", map[string]any{"items": []map[string]any{{"pk": item, "quantity": 4}}, "location": bin}, http.StatusCreated)
 	itemStream := fmt.Sprintf("stockitem-%d", item)
@@ -206,7 +206,7 @@ func TestAuditRoles(t *testing.T) {
 	s := StartServer(t)
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	item := stockItem(t, a, bolt, "10", wh)
 
 	kinds := func(entries []auditEntry) []string {

@@ -20,13 +20,13 @@ func manufacturerPartURL(pk int64) string {
 // newCompany creates a company and returns its pk.
 func newCompany(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/company/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/company/", body)
 }
 
 // newSupplierPart creates a supplier part and returns its pk.
 func newSupplierPart(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/company/part/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/company/part/", body)
 }
 
 func companyAuthRows() []authRow {

@@ -285,6 +285,13 @@ func (c *Client) Do(method, path string, body any) *Response {
 	return &Response{t: c.t, Method: method, Path: path, Status: resp.StatusCode, Header: resp.Header, Body: data}
 }
 
+// Create POSTs body to path on behalf of t, wants 201 Created, and returns the new
+// object's pk.
+func (c *Client) Create(t *testing.T, path string, body any) int64 {
+	t.Helper()
+	return c.For(t).Call(http.MethodPost, path, body, http.StatusCreated).PK()
+}
+
 // Call is Do, failing the test (with the body) unless the status is want.
 func (c *Client) Call(method, path string, body any, want int) *Response {
 	c.t.Helper()

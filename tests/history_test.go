@@ -76,7 +76,7 @@ func TestTimeTravel(t *testing.T) {
 	shelf := stockLocation(t, a, "Shelf", wh)
 	bin := stockLocation(t, a, "Bin", 0)
 	var bolt int64
-	partCreated := after(t, s, func() { bolt = stockPart(t, a, map[string]any{"name": "Bolt", "IPN": "B-1"}) })
+	partCreated := after(t, s, func() { bolt = newPart(t, a, map[string]any{"name": "Bolt", "IPN": "B-1"}) })
 	partURL := fmt.Sprintf("/api/part/%d/", bolt)
 	boltQ := fmt.Sprint(bolt)
 
@@ -230,7 +230,7 @@ func TestStockHistoryPeriods(t *testing.T) {
 	t.Parallel()
 	s := StartServer(t)
 	a := s.Admin.For(t)
-	bolt := fmt.Sprint(stockPart(t, a, map[string]any{"name": "Bolt"}))
+	bolt := fmt.Sprint(newPart(t, a, map[string]any{"name": "Bolt"}))
 	type period struct{ Start, End string }
 	periods := func(kv ...string) []string {
 		var ps []period

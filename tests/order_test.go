@@ -40,13 +40,13 @@ func newPurchaseSetup(t *testing.T, a *Client) purchaseSetup {
 // newOrder creates an order of supplier and returns its pk.
 func newOrder(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/order/po/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/order/po/", body)
 }
 
 // newLine adds a line and returns its pk.
 func newLine(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/order/po-line/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/order/po-line/", body)
 }
 
 func orderAuthRows() []authRow {

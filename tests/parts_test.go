@@ -28,13 +28,13 @@ const (
 // newCategory creates a category through the API and returns its pk.
 func newCategory(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/part/category/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/part/category/", body)
 }
 
 // newPart creates a part through the API and returns its pk.
 func newPart(t *testing.T, c *Client, body map[string]any) int64 {
 	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/part/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/part/", body)
 }
 
 func categoryURL(pk int64) string { return fmt.Sprintf("/api/part/category/%d/", pk) }

@@ -90,7 +90,7 @@ func verifyAll(t *testing.T, app *server.App) {
 func TestRebuildDuringWritesLosesNothing(t *testing.T) {
 	s := StartServer(t)
 	admin := s.Admin.Client
-	part := stockPart(t, admin, map[string]any{"name": "Bolt", "description": "M3"})
+	part := newPart(t, admin, map[string]any{"name": "Bolt", "description": "M3"})
 	a := stockLocation(t, admin, "A", 0)
 	b := stockLocation(t, admin, "B", 0)
 	var items []int64
@@ -212,7 +212,7 @@ func TestInterruptedRebuildResumes(t *testing.T) {
 func TestVerifyReportsAPlantedDifference(t *testing.T) {
 	s := StartServer(t)
 	admin := s.Admin.Client
-	part := stockPart(t, admin, map[string]any{"name": "Nut", "description": "M3"})
+	part := newPart(t, admin, map[string]any{"name": "Nut", "description": "M3"})
 	item := stockItem(t, admin, part, "10", stockLocation(t, admin, "A", 0))
 	if _, err := s.App.Pool.Exec(context.Background(), `UPDATE stock_items SET quantity = 11 WHERE pk = $1`, item); err != nil {
 		t.Fatal(err)

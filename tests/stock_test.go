@@ -20,13 +20,6 @@ import (
 func locationURL(pk int64) string  { return fmt.Sprintf("/api/stock/location/%d/", pk) }
 func stockItemURL(pk int64) string { return fmt.Sprintf("/api/stock/%d/", pk) }
 
-// stockPart creates a part through the API (the part role's defaults with body on
-// top) and returns its pk.
-func stockPart(t *testing.T, c *Client, body map[string]any) int64 {
-	t.Helper()
-	return c.For(t).Call(http.MethodPost, "/api/part/", body, http.StatusCreated).PK()
-}
-
 // stockLocation creates a location and returns its pk.
 func stockLocation(t *testing.T, c *Client, name string, parent int64, extra ...map[string]any) int64 {
 	t.Helper()
@@ -39,7 +32,7 @@ func stockLocation(t *testing.T, c *Client, name string, parent int64, extra ...
 			body[k] = v
 		}
 	}
-	return c.For(t).Call(http.MethodPost, "/api/stock/location/", body, http.StatusCreated).PK()
+	return c.Create(t, "/api/stock/location/", body)
 }
 
 // stockItems creates stock and returns the pks of the items created.
@@ -270,7 +263,7 @@ func TestStockLocationList(t *testing.T) {
 	bin := stockLocation(t, a, "Bin", shelf, map[string]any{"description": "small parts"})
 	depot := stockLocation(t, a, "Depot", 0, map[string]any{"structural": true})
 	remote := stockLocation(t, a, "Remote", depot, map[string]any{"external": true})
-	part := stockPart(t, a, map[string]any{"name": "Bolt"})
+	part := newPart(t, a, map[string]any{"name": "Bolt"})
 	stockItem(t, a, part, "1", bin)
 	stockItem(t, a, part, "1", bin)
 	stockItem(t, a, part, "1", shelf)
@@ -338,7 +331,7 @@ func TestStockLocationDelete(t *testing.T) {
 	t.Parallel()
 	s := StartServer(t)
 	a := s.Admin.For(t)
-	part := stockPart(t, a, map[string]any{"name": "Bolt"})
+	part := newPart(t, a, map[string]any{"name": "Bolt"})
 
 	// Without options, items and sub-locations move up to the parent.
 	wh := stockLocation(t, a, "Warehouse", 0)
@@ -391,10 +384,10 @@ func TestStockItemCreate(t *testing.T) {
 	def := stockLocation(t, a, "Default", 0)
 	other := stockLocation(t, a, "Other", 0)
 	structural := stockLocation(t, a, "Structural", 0, map[string]any{"structural": true})
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt", "IPN": "B-1", "default_location": def})
-	tracked := stockPart(t, a, map[string]any{"name": "Widget", "trackable": true})
-	virtual := stockPart(t, a, map[string]any{"name": "Licence", "virtual": true})
-	expiring := stockPart(t, a, map[string]any{"name": "Glue", "default_expiry": 10})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt", "IPN": "B-1", "default_location": def})
+	tracked := newPart(t, a, map[string]any{"name": "Widget", "trackable": true})
+	virtual := newPart(t, a, map[string]any{"name": "Licence", "virtual": true})
+	expiring := newPart(t, a, map[string]any{"name": "Glue", "default_expiry": 10})
 
 	// The answer is a list, with part_detail unless turned off.
 	var created []map[string]any
@@ -527,8 +520,8 @@ func TestStockItemUpdateAndDelete(t *testing.T) {
 	loc := stockLocation(t, c, "Shelf", 0)
 	other := stockLocation(t, c, "Other", 0)
 	structural := stockLocation(t, c, "Structural", 0, map[string]any{"structural": true})
-	bolt := stockPart(t, c, map[string]any{"name": "Bolt"})
-	nut := stockPart(t, c, map[string]any{"name": "Nut"})
+	bolt := newPart(t, c, map[string]any{"name": "Bolt"})
+	nut := newPart(t, c, map[string]any{"name": "Nut"})
 	pk := stockItem(t, c, bolt, "10", loc)
 
 	// PATCH changes what it sends and records each change, old and new, in one event.
@@ -624,9 +617,9 @@ func TestStockItemList(t *testing.T) {
 	wh := stockLocation(t, a, "Warehouse", 0)
 	shelf := stockLocation(t, a, "Shelf", wh)
 	far := stockLocation(t, a, "Far", 0, map[string]any{"external": true})
-	chair := stockPart(t, a, map[string]any{"name": "Chair", "is_template": true, "IPN": "CH"})
-	red := stockPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt", "trackable": true, "description": "steel"})
+	chair := newPart(t, a, map[string]any{"name": "Chair", "is_template": true, "IPN": "CH"})
+	red := newPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt", "trackable": true, "description": "steel"})
 
 	c1 := stockItem(t, a, chair, "5", wh, map[string]any{"batch": "A1"})
 	r1 := stockItem(t, a, red, "2", shelf)
@@ -708,7 +701,7 @@ func TestStockAdjustments(t *testing.T) {
 	c := clerk.For(t)
 	wh := stockLocation(t, c, "Warehouse", 0)
 	bin := stockLocation(t, c, "Bin", wh)
-	bolt := stockPart(t, c, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, c, map[string]any{"name": "Bolt"})
 	a := stockItem(t, c, bolt, "10", wh)
 	b := stockItem(t, c, bolt, "4", wh)
 
@@ -796,8 +789,8 @@ func TestStockActionsAllOrNothing(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bin := stockLocation(t, a, "Bin", wh)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
-	widget := stockPart(t, a, map[string]any{"name": "Widget", "trackable": true})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
+	widget := newPart(t, a, map[string]any{"name": "Widget", "trackable": true})
 	x := stockItem(t, a, bolt, "10", wh)
 	y := stockItem(t, a, bolt, "10", wh)
 	sn := stockItems(t, a, map[string]any{"part": widget, "quantity": 1, "serial_numbers": "A1", "location": wh})[0]
@@ -845,7 +838,7 @@ func TestStockNeverNegative(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bin := stockLocation(t, a, "Bin", 0)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 
 	kept := stockItem(t, a, bolt, "10", wh, map[string]any{"delete_on_deplete": false})
 	a.Call(http.MethodPost, "/api/stock/remove/", map[string]any{"items": []map[string]any{{"pk": kept, "quantity": 15}}}, http.StatusCreated)
@@ -881,7 +874,7 @@ func TestStockTransferSplitsAndMerges(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bin := stockLocation(t, a, "Bin", 0)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	src := stockItem(t, a, bolt, "10", wh, map[string]any{"batch": "B1"})
 
 	// A partial transfer splits a new item off to the destination.
@@ -928,8 +921,8 @@ func TestStockTransferSplitsAndMerges(t *testing.T) {
 	}
 
 	// Merge rules.
-	widget := stockPart(t, a, map[string]any{"name": "Widget", "trackable": true})
-	nut := stockPart(t, a, map[string]any{"name": "Nut"})
+	widget := newPart(t, a, map[string]any{"name": "Widget", "trackable": true})
+	nut := newPart(t, a, map[string]any{"name": "Nut"})
 	sn := stockItems(t, a, map[string]any{"part": widget, "quantity": 1, "serial_numbers": "1", "location": wh})[0]
 	n1 := stockItem(t, a, nut, "1", wh)
 	head := s.Head()
@@ -952,8 +945,8 @@ func TestStockSerialize(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bin := stockLocation(t, a, "Bin", 0)
-	widget := stockPart(t, a, map[string]any{"name": "Widget", "trackable": true})
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	widget := newPart(t, a, map[string]any{"name": "Widget", "trackable": true})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	bulk := stockItem(t, a, widget, "10", wh)
 
 	// The answer is the list of new items.
@@ -1014,8 +1007,8 @@ func TestStockInstallAndStatus(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bin := stockLocation(t, a, "Bin", 0)
-	chair := stockPart(t, a, map[string]any{"name": "Chair", "assembly": true, "trackable": true})
-	leg := stockPart(t, a, map[string]any{"name": "Leg"})
+	chair := newPart(t, a, map[string]any{"name": "Chair", "assembly": true, "trackable": true})
+	leg := newPart(t, a, map[string]any{"name": "Leg"})
 	asm := stockItems(t, a, map[string]any{"part": chair, "quantity": 1, "serial_numbers": "C1", "location": wh})[0]
 	legs := stockItem(t, a, leg, "10", wh)
 
@@ -1097,8 +1090,8 @@ func TestStockTracking(t *testing.T) {
 	a := s.Admin.For(t)
 	clerk := s.CreateUser(UserSpec{Roles: []string{"stock.add"}})
 	wh := stockLocation(t, a, "Warehouse", 0)
-	chair := stockPart(t, a, map[string]any{"name": "Chair", "is_template": true})
-	red := stockPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
+	chair := newPart(t, a, map[string]any{"name": "Chair", "is_template": true})
+	red := newPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
 	c1 := stockItem(t, a, chair, "5", wh)
 	r1 := stockItem(t, a, red, "2", wh)
 	clerk.For(t).Call(http.MethodPost, "/api/stock/add/", map[string]any{"items": []map[string]any{{"pk": r1, "quantity": 1}}, "notes": "found one"}, http.StatusCreated)
@@ -1175,7 +1168,7 @@ func TestStockConcurrentTransfers(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	bins := []int64{stockLocation(t, a, "A", 0), stockLocation(t, a, "B", 0), stockLocation(t, a, "C", 0)}
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	src := stockItem(t, a, bolt, "100", wh, map[string]any{"delete_on_deplete": false})
 
 	const clients, rounds = 6, 5
@@ -1262,8 +1255,8 @@ func TestStockPartFigures(t *testing.T) {
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
 	far := stockLocation(t, a, "Far", 0, map[string]any{"external": true})
-	chair := stockPart(t, a, map[string]any{"name": "Chair", "is_template": true})
-	red := stockPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
+	chair := newPart(t, a, map[string]any{"name": "Chair", "is_template": true})
+	red := newPart(t, a, map[string]any{"name": "Red chair", "variant_of": chair})
 
 	figures := func(part int64) string {
 		t.Helper()
@@ -1318,7 +1311,7 @@ func TestStockOptions(t *testing.T) {
 	s := StartServer(t)
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
-	part := stockPart(t, a, map[string]any{"name": "Bolt"})
+	part := newPart(t, a, map[string]any{"name": "Bolt"})
 	item := stockItem(t, a, part, "1", wh)
 
 	type metadata struct {
@@ -1401,7 +1394,7 @@ func TestStockRoles(t *testing.T) {
 	s := StartServer(t)
 	a := s.Admin.For(t)
 	wh := stockLocation(t, a, "Warehouse", 0)
-	part := stockPart(t, a, map[string]any{"name": "Bolt"})
+	part := newPart(t, a, map[string]any{"name": "Bolt"})
 	item := stockItem(t, a, part, "10", wh)
 	move := map[string]any{"items": []map[string]any{{"pk": item, "quantity": 1}}, "location": wh}
 

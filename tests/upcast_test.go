@@ -23,7 +23,7 @@ func TestOldSchemaEventIsReadAsCurrent(t *testing.T) {
 	a := s.Admin.For(t)
 	shelf := stockLocation(t, a, "Shelf", 0)
 	bin := stockLocation(t, a, "Bin", 0)
-	bolt := stockPart(t, a, map[string]any{"name": "Bolt"})
+	bolt := newPart(t, a, map[string]any{"name": "Bolt"})
 	item := stockItem(t, a, bolt, "5", shelf)
 	stream := fmt.Sprintf("stockitem-%d", item)
 
