@@ -304,13 +304,9 @@ func (m *ReadModel) ListCompanies(ctx context.Context, f CompanyFilter) ([]Compa
 	listsql.Equal(q, "c.is_supplier", f.IsSupplier)
 	listsql.Equal(q, "c.name", f.Name)
 	q.Search(f.List, "c.description", "c.name", "c.tax_id", "c.website")
-	total, err := q.Count(ctx, m.db, "companies c")
+	rows, total, err := listsql.Page(ctx, m.db, q, companyColumns, companyFrom, f.List, "c.name, c.pk", scanCompany)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count companies: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+companyColumns+" FROM "+companyFrom+q.Where()+q.Tail(f.List, "c.name, c.pk"), q.Args(), scanCompany)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list companies: %w", err)
+		return nil, 0, fmt.Errorf("companies: %w", err)
 	}
 	return rows, total, nil
 }
@@ -363,13 +359,9 @@ func (m *ReadModel) ListAddresses(ctx context.Context, f MemberFilter) ([]Addres
 	q := &listsql.Query{}
 	listsql.Equal(q, "a.company", f.Company)
 	q.Search(f.List, "a.title", "a.line1", "a.line2", "a.postal_code", "a.postal_city", "a.province", "a.country")
-	total, err := q.Count(ctx, m.db, "company_addresses a")
+	rows, total, err := listsql.Page(ctx, m.db, q, addressColumns, "company_addresses a", f.List, "a.pk", scanAddress)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count addresses: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+addressColumns+" FROM company_addresses a"+q.Where()+q.Tail(f.List, "a.pk"), q.Args(), scanAddress)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list addresses: %w", err)
+		return nil, 0, fmt.Errorf("addresses: %w", err)
 	}
 	return rows, total, nil
 }
@@ -397,13 +389,9 @@ func (m *ReadModel) ListContacts(ctx context.Context, f MemberFilter) ([]Contact
 	q := &listsql.Query{}
 	listsql.Equal(q, "t.company", f.Company)
 	q.Search(f.List, "c.name", "t.name")
-	total, err := q.Count(ctx, m.db, contactFrom)
+	rows, total, err := listsql.Page(ctx, m.db, q, contactColumns, contactFrom, f.List, "t.pk", scanContact)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count contacts: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+contactColumns+" FROM "+contactFrom+q.Where()+q.Tail(f.List, "t.pk"), q.Args(), scanContact)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list contacts: %w", err)
+		return nil, 0, fmt.Errorf("contacts: %w", err)
 	}
 	return rows, total, nil
 }
@@ -478,13 +466,9 @@ func (m *ReadModel) ListManufacturerParts(ctx context.Context, f ManufacturerPar
 	listsql.Equal(q, "p.active", f.PartActive)
 	listsql.Equal(q, "mc.active", f.ManufacturerActive)
 	q.Search(f.List, "m.mpn", "m.description", "mc.name", "p.ipn", "p.description", "p.name")
-	total, err := q.Count(ctx, m.db, from)
+	rows, total, err := listsql.Page(ctx, m.db, q, mfrColumns, from, f.List, "m.pk", scanManufacturerPart)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count manufacturer parts: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+mfrColumns+" FROM "+from+q.Where()+q.Tail(f.List, "m.pk"), q.Args(), scanManufacturerPart)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list manufacturer parts: %w", err)
+		return nil, 0, fmt.Errorf("manufacturer parts: %w", err)
 	}
 	if err := m.manufacturerDetails(ctx, rows, f.ManufacturerPartDetail); err != nil {
 		return nil, 0, err
@@ -708,13 +692,9 @@ func (m *ReadModel) ListSupplierParts(ctx context.Context, f SupplierPartFilter)
 		}
 	}
 	q.Search(f.List, "s.sku", "s.description", "m.mpn", "mc.name", "p.ipn", "p.description", "p.keywords", "p.name", "sc.name")
-	total, err := q.Count(ctx, m.db, supplierFrom)
+	rows, total, err := listsql.Page(ctx, m.db, q, supplierColumns, supplierFrom, f.List, "s.pk", scanSupplierPart)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count supplier parts: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+supplierColumns+" FROM "+supplierFrom+q.Where()+q.Tail(f.List, "s.pk"), q.Args(), scanSupplierPart)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list supplier parts: %w", err)
+		return nil, 0, fmt.Errorf("supplier parts: %w", err)
 	}
 	if err := m.supplierDetails(ctx, rows, f.SupplierPartDetail); err != nil {
 		return nil, 0, err

@@ -5,6 +5,7 @@ package listsql
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -106,6 +107,21 @@ func (q *Query) Count(ctx context.Context, db DB, from string) (int, error) {
 	var n int
 	err := db.QueryRow(ctx, "SELECT count(*) FROM "+from+q.Where(), q.args...).Scan(&n)
 	return n, err
+}
+
+// Page counts the rows of from that q selects and reads the page l asks for, in l's
+// ordering or else dflt, each row scanned with scan: a list endpoint's count and
+// results.
+func Page[T any](ctx context.Context, db DB, q *Query, columns, from string, l List, dflt string, scan func(pgx.Row) (T, error)) ([]T, int, error) {
+	total, err := q.Count(ctx, db, from)
+	if err != nil {
+		return nil, 0, fmt.Errorf("count: %w", err)
+	}
+	rows, err := Scan(ctx, db, "SELECT "+columns+" FROM "+from+q.Where()+q.Tail(l, dflt), q.Args(), scan)
+	if err != nil {
+		return nil, 0, fmt.Errorf("list: %w", err)
+	}
+	return rows, total, nil
 }
 
 // Scan runs sql with args and scans every row with scan.

@@ -294,14 +294,9 @@ func (m *ReadModel) ListOrders(ctx context.Context, f OrderFilter) ([]Order, int
 			" AND o.start_date IS NULL) OR o.start_date <= " + p + " OR o.target_date <= " + p + ")")
 	}
 	q.Search(f.List, "o.reference", "sc.name", "o.supplier_reference", "o.description")
-	total, err := q.Count(ctx, m.db, orderFrom)
+	rows, total, err := listsql.Page(ctx, m.db, q, orderColumns, orderFrom, f.List, "o.reference_int DESC, o.reference DESC, o.pk DESC", m.scanOrder(today))
 	if err != nil {
-		return nil, 0, fmt.Errorf("count purchase orders: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+orderColumns+" FROM "+orderFrom+q.Where()+q.Tail(f.List, "o.reference_int DESC, o.reference DESC, o.pk DESC"),
-		q.Args(), m.scanOrder(today))
-	if err != nil {
-		return nil, 0, fmt.Errorf("list purchase orders: %w", err)
+		return nil, 0, fmt.Errorf("purchase orders: %w", err)
 	}
 	if err := m.orderDetails(ctx, rows, f.OrderDetail); err != nil {
 		return nil, 0, err
@@ -530,13 +525,9 @@ func (m *ReadModel) ListLines(ctx context.Context, f LineFilter) ([]Line, int, e
 		}
 	}
 	q.Search(f.List, "p.name", "p.description", "m.mpn", "s.sku", "l.reference")
-	total, err := q.Count(ctx, m.db, lineFrom)
+	rows, total, err := listsql.Page(ctx, m.db, q, lineColumns, lineFrom, f.List, "l.pk", scanLine(m.today()))
 	if err != nil {
-		return nil, 0, fmt.Errorf("count purchase order lines: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+lineColumns+" FROM "+lineFrom+q.Where()+q.Tail(f.List, "l.pk"), q.Args(), scanLine(m.today()))
-	if err != nil {
-		return nil, 0, fmt.Errorf("list purchase order lines: %w", err)
+		return nil, 0, fmt.Errorf("purchase order lines: %w", err)
 	}
 	if err := m.lineDetails(ctx, rows, f.LineDetail); err != nil {
 		return nil, 0, err
@@ -664,13 +655,9 @@ func (m *ReadModel) ListExtraLines(ctx context.Context, f ExtraLineFilter) ([]Ex
 	q := &listsql.Query{}
 	listsql.Equal(q, "x.purchase_order", f.Order)
 	q.Search(f.List, "x.quantity", "x.notes", "x.reference", "x.description")
-	total, err := q.Count(ctx, m.db, "purchase_order_extra_lines x")
+	rows, total, err := listsql.Page(ctx, m.db, q, extraColumns, "purchase_order_extra_lines x", f.List, "x.pk", scanExtraLine)
 	if err != nil {
-		return nil, 0, fmt.Errorf("count purchase order extra lines: %w", err)
-	}
-	rows, err := listsql.Scan(ctx, m.db, "SELECT "+extraColumns+" FROM purchase_order_extra_lines x"+q.Where()+q.Tail(f.List, "x.pk"), q.Args(), scanExtraLine)
-	if err != nil {
-		return nil, 0, fmt.Errorf("list purchase order extra lines: %w", err)
+		return nil, 0, fmt.Errorf("purchase order extra lines: %w", err)
 	}
 	if err := m.extraDetails(ctx, rows, f.OrderDetail); err != nil {
 		return nil, 0, err
